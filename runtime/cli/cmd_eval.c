@@ -1,0 +1,169 @@
+/* tend eval: stateless evaluation, files in, JSON Lines (or a table) out. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/isotime.h"
+#include "cli/cli.h"
+#include "eval/runner.h"
+
+typedef struct {
+    int table;
+    size_t rows;
+} output;
+
+static void emit_json(void *ud, const char *line, size_t len) {
+    (void)ud;
+    fwrite(line, 1, len, stdout);
+}
+
+static const char *joined(json_t *arr, char *buf, size_t cap, const char *field) {
+    buf[0] = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        const char *s = json_is_string(v) ? json_string_value(v) : json_string_value(json_object_get(v, field));
+        if (!s) continue;
+        if (buf[0]) strncat(buf, ",", cap - strlen(buf) - 1);
+        strncat(buf, s, cap - strlen(buf) - 1);
+    }
+    return buf[0] ? buf : "-";
+}
+
+/* --format table: one readable row per account. */
+static void emit_table(void *ud, const char *line, size_t len) {
+    output *o = ud;
+    json_t *r = json_loadb(line, len, 0, NULL);
+    if (!r) return;
+    if (o->rows++ == 0)
+        printf("%-18s %-11s %-5s %-22s %-18s %-13s %-28s %s\n", "ACCOUNT", "SEGMENT", "TOUCH", "STAGES",
+               "SCORECARD", "HEALTH", "FLAGS", "ACTIONS");
+    char stages[64], flags[128], actions[256], score[64] = "-", health[32] = "-";
+    const char *k;
+    json_t *sc;
+    json_object_foreach(json_object_get(r, "scorecards"), k, sc) {
+        snprintf(score, sizeof score, "%s %.1f", json_string_value(json_object_get(sc, "band")),
+                 json_number_value(json_object_get(sc, "total")));
+        break;
+    }
+    json_t *h = json_object_get(r, "health");
+    if (json_is_object(h))
+        snprintf(health, sizeof health, "%s %lld", json_string_value(json_object_get(h, "band")),
+                 (long long)json_integer_value(json_object_get(h, "score")));
+    json_t *errors = json_object_get(r, "errors");
+    const char *seg = json_string_value(json_object_get(r, "segment"));
+    const char *touch = json_string_value(json_object_get(r, "touch"));
+    printf("%-18.18s %-11.11s %-5.5s %-22.22s %-18.18s %-13.13s %-28.28s %s\n",
+           json_string_value(json_object_get(r, "account_id")), seg ? seg : "-", touch ? touch : "-",
+           joined(json_object_get(r, "stages"), stages, sizeof stages, NULL), score, health,
+           joined(json_object_get(r, "flags"), flags, sizeof flags, NULL),
+           json_array_size(errors) ? "ERROR (see JSON output)"
+                                   : joined(json_object_get(r, "actions"), actions, sizeof actions, "key"));
+    json_decref(r);
+}
+
+int tend_cmd_eval(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"playbook", required_argument, NULL, 'p'},   {"accounts", required_argument, NULL, 'a'},
+        {"events", required_argument, NULL, 'e'},     {"metrics", required_argument, NULL, 'm'},
+        {"now", required_argument, NULL, 'n'},        {"format", required_argument, NULL, 'f'},
+        {"jobs", required_argument, NULL, 'j'},       {"input-format", required_argument, NULL, 'i'},
+        {"mem-limit", required_argument, NULL, 'M'},  {"eval-timeout", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
+    };
+    tend_run_opts ro = {.jobs = 1, .accounts_format = TEND_FMT_AUTO};
+    const char *events = NULL, *metrics = NULL, *now_text = NULL;
+    output out = {0};
+    double jobs = 1, timeout = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p': ro.playbook_dir = optarg; break;
+        case 'a': ro.accounts_path = optarg; break;
+        case 'e': events = optarg; break;
+        case 'm': metrics = optarg; break;
+        case 'n': now_text = optarg; break;
+        case 'f':
+            if (!strcmp(optarg, "table")) out.table = 1;
+            else if (strcmp(optarg, "jsonl") && strcmp(optarg, "json"))
+                return tend_usage_error("eval", "--format must be jsonl or table, not '%s'", optarg);
+            break;
+        case 'j':
+            if (tend_parse_positive(optarg, &jobs) || jobs != (int)jobs || jobs > 256)
+                return tend_usage_error("eval", "--jobs must be a whole number from 1 to 256, not '%s'", optarg);
+            break;
+        case 'i':
+            if (tend_format_parse(optarg, &ro.accounts_format) != TEND_OK)
+                return tend_usage_error("eval", "--input-format must be auto, jsonl or csv, not '%s'", optarg);
+            break;
+        case 'M':
+            if (tend_parse_size(optarg, &ro.playbook.mem_limit))
+                return tend_usage_error("eval", "--mem-limit must be a size like 64M, not '%s'", optarg);
+            break;
+        case 'T':
+            if (tend_parse_positive(optarg, &timeout))
+                return tend_usage_error("eval", "--eval-timeout must be a number of milliseconds, not '%s'", optarg);
+            ro.playbook.eval_timeout_ms = timeout;
+            break;
+        case 'h': return tend_cmd_help(2, (char *[]){"help", "eval", NULL});
+        default: return tend_usage_error("eval", "unknown option");
+        }
+    }
+    if (optind < argc) return tend_usage_error("eval", "unexpected argument '%s'", argv[optind]);
+    if (!ro.playbook_dir) return tend_usage_error("eval", "--playbook DIR is required");
+    if (!ro.accounts_path) return tend_usage_error("eval", "--accounts FILE is required ('-' reads standard input)");
+    if (now_text) {
+        if (tend_time_parse(now_text, strlen(now_text), &ro.now) != 0)
+            return tend_usage_error("eval", "--now must be an ISO-8601 time or date, not '%s'", now_text);
+    } else {
+        ro.now = (int64_t)time(NULL);
+    }
+    ro.jobs = (int)jobs;
+    ro.emit = out.table ? emit_table : emit_json;
+    ro.emit_ud = &out;
+
+    tend_error err;
+    tend_history h;
+    tend_history_init(&h);
+    tend_load_stats ev = {0}, me = {0};
+    tend_status st = TEND_OK;
+    if (events) st = tend_history_load_events(&h, events, ro.accounts_format, &ev, &err);
+    if (st == TEND_OK && metrics) st = tend_history_load_metrics(&h, metrics, ro.accounts_format, &me, &err);
+    tend_history_finish(&h);
+    int code = 0;
+    tend_buf problems = {0};
+    tend_run_stats rs = {0};
+    if (st != TEND_OK) {
+        fprintf(stderr, "tend eval: %s\n", err.msg);
+        code = 1;
+        goto done;
+    }
+    ro.history = &h;
+    st = tend_run_eval(&ro, &rs, &problems, &err);
+    fflush(stdout);
+    if (st == TEND_EPLAYBOOK) {
+        if (problems.len) fputs(tend_buf_cstr(&problems), stderr);
+        fprintf(stderr, "tend eval: %s\n", err.msg);
+        code = 3;
+        goto done;
+    }
+    if (st != TEND_OK) {
+        fprintf(stderr, "tend eval: %s\n", err.msg);
+        code = 1;
+        goto done;
+    }
+    if (rs.failed || rs.rejected || ev.rejected || me.rejected || isatty(STDERR_FILENO))
+        fprintf(stderr,
+                "tend eval: %zu accounts: %zu evaluated, %zu failed, %zu rejected; "
+                "events: %zu loaded, %zu rejected; metrics: %zu loaded, %zu rejected\n",
+                rs.accounts, rs.evaluated, rs.failed, rs.rejected, ev.loaded, ev.rejected, me.loaded, me.rejected);
+    code = rs.failed || rs.rejected || ev.rejected || me.rejected ? 1 : 0;
+done:
+    tend_buf_free(&problems);
+    tend_history_free(&h);
+    return code;
+}

@@ -1,0 +1,303 @@
+/* Loading a playbook into a sandbox and evaluating accounts through it. */
+#define _GNU_SOURCE
+#include "eval/playbook.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <lauxlib.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/isotime.h"
+#include "lua/json.h"
+#include "lua/protect.h"
+#include "lua/sandbox.h"
+#include "lua/timeline.h"
+
+struct tend_playbook {
+    lua_State *L;
+    int evaluate_ref;
+    double timeout_ms;
+    char digest[7 + 64 + 1];
+    tend_buf summary;
+};
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The playbook's top-level *.lua files, sorted by name. */
+static tend_status list_files(const char *dir, char ***out, size_t *n, tend_error *err) {
+    DIR *d = opendir(dir);
+    if (!d) return tend_fail(err, TEND_EPLAYBOOK, "%s: cannot open playbook folder: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t count = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 5 || strcmp(e->d_name + len - 4, ".lua") != 0 || e->d_name[0] == '.') continue;
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        names = realloc(names, (count + 1) * sizeof *names);
+        if (!names) abort();
+        names[count++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, count, sizeof *names, cmp_names);
+    *out = names;
+    *n = count;
+    return TEND_OK;
+}
+
+static void digest_files(const char *dir, char **names, size_t n, char out[7 + 64 + 1]) {
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        EVP_DigestUpdate(ctx, names[i], strlen(names[i]) + 1);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        char buf[8192];
+        size_t got;
+        while ((got = fread(buf, 1, sizeof buf, f)) > 0) EVP_DigestUpdate(ctx, buf, got);
+        fclose(f);
+        EVP_DigestUpdate(ctx, "", 1);
+    }
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx, md, &len);
+    EVP_MD_CTX_free(ctx);
+    strcpy(out, "sha256:");
+    for (unsigned i = 0; i < 32; i++) sprintf(out + 7 + 2 * i, "%02x", md[i]);
+}
+
+/* Appends each line of the error message (the problems of a failed load). */
+static void add_problem(tend_buf *problems, const char *msg) {
+    const char *tb = strstr(msg, "\nstack traceback:");
+    tend_buf_add(problems, msg, tb ? (size_t)(tb - msg) : strlen(msg));
+    tend_buf_addc(problems, '\n');
+}
+
+/* require("tend.boot").begin(_G) -> builder, kept on the stack. */
+static tend_status begin(tend_playbook *pb, tend_error *err) {
+    lua_State *L = pb->L;
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "tend.boot");
+    tend_status st = tend_lua_pcall(L, 1, 1, pb->timeout_ms, err);
+    if (st != TEND_OK) return st;
+    lua_getfield(L, -1, "begin");
+    lua_pushglobaltable(L);
+    return tend_lua_pcall(L, 1, 1, pb->timeout_ms, err); /* stack: boot, builder */
+}
+
+static tend_status load_file(tend_playbook *pb, const char *path, tend_buf *problems) {
+    lua_State *L = pb->L;
+    tend_error e;
+    if (luaL_loadfilex(L, path, "t") != LUA_OK) {
+        add_problem(problems, lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return TEND_EPLAYBOOK;
+    }
+    if (tend_lua_pcall(L, 0, 0, pb->timeout_ms, &e) != TEND_OK) {
+        tend_buf_printf(problems, "%s: while loading: ", path);
+        add_problem(problems, e.msg);
+        return TEND_EPLAYBOOK;
+    }
+    return TEND_OK;
+}
+
+/* boot.finish(builder) -> evaluate | nil, problems, summary */
+static tend_status finish(tend_playbook *pb, tend_buf *problems, tend_error *err) {
+    lua_State *L = pb->L; /* stack: boot, builder */
+    lua_getfield(L, -2, "finish");
+    lua_pushvalue(L, -2);
+    tend_status st = tend_lua_pcall(L, 1, 3, pb->timeout_ms, err);
+    if (st != TEND_OK) return st;
+    for (lua_Integer i = 1; lua_rawgeti(L, -2, i) == LUA_TSTRING; i++) {
+        tend_buf_adds(problems, lua_tostring(L, -1));
+        tend_buf_addc(problems, '\n');
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    static const char *const kinds[] = {"segments", "scorecards", "stages", "rules", "handlers", NULL};
+    for (int i = 0; kinds[i]; i++) {
+        lua_getfield(L, -1, kinds[i]);
+        tend_buf_printf(&pb->summary, "%-10s %lld\n", kinds[i], (long long)lua_tointeger(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_getfield(L, -1, "schedules");
+    for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) {
+        tend_buf_printf(&pb->summary, "schedule   %s\n", lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 4); /* nil, schedules, summary, problems */
+    if (!lua_isfunction(L, -1)) {
+        lua_pop(L, 1);
+        return TEND_EPLAYBOOK;
+    }
+    pb->evaluate_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return TEND_OK;
+}
+
+tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, tend_playbook **out,
+                               tend_buf *problems, tend_error *err) {
+    *out = NULL;
+    char **names = NULL;
+    size_t n = 0;
+    tend_status st = list_files(dir, &names, &n, err);
+    if (st != TEND_OK) return st;
+    tend_playbook *pb = calloc(1, sizeof *pb);
+    if (!pb) abort();
+    pb->evaluate_ref = LUA_NOREF;
+    pb->timeout_ms = o->eval_timeout_ms > 0 ? o->eval_timeout_ms : TEND_DEFAULT_EVAL_TIMEOUT_MS;
+    tend_sandbox_opts so = {
+        .mem_limit = o->mem_limit ? o->mem_limit : TEND_DEFAULT_MEM_LIMIT,
+        .playbook_dir = dir,
+        .stdlib_dir = o->stdlib_dir ? o->stdlib_dir : tend_stdlib_dir(),
+    };
+    pb->L = tend_sandbox_new(&so, err);
+    if (!pb->L) {
+        st = TEND_EPLAYBOOK;
+        goto done;
+    }
+    if (n == 0) {
+        st = tend_fail(err, TEND_EPLAYBOOK, "%s: no .lua files: a playbook is a folder of Lua files", dir);
+        goto done;
+    }
+    digest_files(dir, names, n, pb->digest);
+    if ((st = begin(pb, err)) != TEND_OK) {
+        st = tend_fail(err, TEND_EPLAYBOOK, "cannot start the playbook DSL: %s", err->msg);
+        goto done;
+    }
+    int broken = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
+        if (load_file(pb, path, problems) != TEND_OK) broken = 1;
+    }
+    if (broken) {
+        st = tend_fail(err, TEND_EPLAYBOOK, "%s: the playbook failed to load", dir);
+        goto done;
+    }
+    if ((st = finish(pb, problems, err)) != TEND_OK || problems->len > 0) {
+        if (st == TEND_OK || st == TEND_EPLAYBOOK) st = tend_fail(err, TEND_EPLAYBOOK, "%s: the playbook is invalid", dir);
+        else st = tend_fail(err, TEND_EPLAYBOOK, "%s: validating the playbook failed: %s", dir, err->msg);
+        goto done;
+    }
+    lua_settop(pb->L, 0);
+    lua_gc(pb->L, LUA_GCCOLLECT);
+done:
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    if (st != TEND_OK) {
+        tend_playbook_close(pb);
+        return st;
+    }
+    *out = pb;
+    return TEND_OK;
+}
+
+const char *tend_playbook_digest(const tend_playbook *pb) { return pb->digest; }
+
+const char *tend_playbook_summary(const tend_playbook *pb) {
+    return pb->summary.data ? pb->summary.data : "";
+}
+
+/* ---- evaluation --------------------------------------------------------- */
+
+typedef struct {
+    tend_playbook *pb;
+    json_t *account;
+    const tend_history *h;
+    int64_t now;
+    tend_buf *out;
+} run_args;
+
+static void write_head(tend_buf *out, json_t *account, int64_t now, const char *digest) {
+    const char *id = json_string_value(json_object_get(account, "id"));
+    const char *tenant = json_string_value(json_object_get(account, "tenant"));
+    char at[21];
+    tend_time_format(now, at);
+    tend_buf_adds(out, "{\"account_id\":");
+    tend_json_quote(out, id, strlen(id));
+    tend_buf_adds(out, ",\"tenant\":");
+    if (!tenant) tenant = "default";
+    tend_json_quote(out, tenant, strlen(tenant));
+    tend_buf_printf(out, ",\"evaluated_at\":\"%s\",\"playbook\":\"%s\"", at, digest);
+}
+
+/* The result's keys after the head, in DESIGN's order, with what an
+ * absent value is written as. */
+static const struct { const char *key, *absent; } result_keys[] = {
+    {"segment", "null"}, {"touch", "null"},   {"stages", "[]"}, {"scorecards", "{}"}, {"health", "null"},
+    {"flags", "[]"},     {"actions", "[]"},   {"trace", "[]"},  {"errors", "[]"},     {NULL, NULL},
+};
+
+static int run_account(lua_State *L) {
+    run_args *r = lua_touserdata(L, 1);
+    const char *id = json_string_value(json_object_get(r->account, "id"));
+    tend_timeline_bind(L, r->h, tend_history_find(r->h, id), r->now);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->pb->evaluate_ref);
+    tend_json_push(L, r->account);
+    lua_pushinteger(L, r->now);
+    lua_call(L, 2, 1);
+    if (!lua_istable(L, -1)) return luaL_error(L, "the evaluator returned a %s, not a result table", luaL_typename(L, -1));
+    int res = lua_gettop(L);
+    write_head(r->out, r->account, r->now, r->pb->digest);
+    for (int i = 0; result_keys[i].key; i++) {
+        tend_buf_printf(r->out, ",\"%s\":", result_keys[i].key);
+        lua_pushstring(L, result_keys[i].key);
+        if (lua_rawget(L, res) == LUA_TNIL) tend_buf_adds(r->out, result_keys[i].absent);
+        else tend_json_encode(L, -1, r->out);
+        lua_pop(L, 1);
+    }
+    tend_buf_adds(r->out, "}\n");
+    return 0;
+}
+
+static void write_failure(tend_buf *out, json_t *account, int64_t now, const char *digest, const tend_error *e) {
+    write_head(out, account, now, digest);
+    for (int i = 0; result_keys[i].key; i++) {
+        if (strcmp(result_keys[i].key, "errors") == 0) break;
+        tend_buf_printf(out, ",\"%s\":%s", result_keys[i].key, result_keys[i].absent);
+    }
+    const char *tb = strstr(e->msg, "\nstack traceback:\n");
+    size_t mlen = tb ? (size_t)(tb - e->msg) : strlen(e->msg);
+    tend_buf_printf(out, ",\"errors\":[{\"kind\":\"%s\",\"message\":", tend_status_name(e->status));
+    tend_json_quote(out, e->msg, mlen);
+    if (tb) {
+        tb += strlen("\nstack traceback:\n");
+        tend_buf_adds(out, ",\"traceback\":");
+        tend_json_quote(out, tb, strlen(tb));
+    }
+    tend_buf_adds(out, "}]}\n");
+}
+
+tend_status tend_playbook_evaluate(tend_playbook *pb, json_t *account, const tend_history *h, int64_t now,
+                                   tend_buf *out, tend_error *err) {
+    static const tend_history empty_history; /* read-only: no events, no metrics */
+    size_t mark = out->len;
+    run_args r = {pb, account, h ? h : &empty_history, now, out};
+    lua_pushcfunction(pb->L, run_account);
+    lua_pushlightuserdata(pb->L, &r);
+    tend_status st = tend_lua_pcall(pb->L, 1, 0, pb->timeout_ms, err);
+    tend_timeline_bind(pb->L, NULL, NULL, 0);
+    if (st != TEND_OK) {
+        out->len = mark;
+        write_failure(out, account, now, pb->digest, err);
+    }
+    return st;
+}
+
+void tend_playbook_close(tend_playbook *pb) {
+    if (!pb) return;
+    if (pb->L) tend_sandbox_close(pb->L);
+    tend_buf_free(&pb->summary);
+    free(pb);
+}

@@ -1,0 +1,43 @@
+/* The narrow facade between the engine and Lua (STYLE 2): open a playbook
+ * folder into its own sandboxed state, evaluate accounts, close. Nothing
+ * outside runtime/lua and this file touches the Lua stack. */
+#ifndef TEND_PLAYBOOK_H
+#define TEND_PLAYBOOK_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/status.h"
+#include "eval/history.h"
+
+typedef struct {
+    size_t mem_limit;       /* bytes per state; default 64 MiB */
+    double eval_timeout_ms; /* per account, and for loading; default 5000 */
+    const char *stdlib_dir; /* NULL: tend_stdlib_dir() */
+} tend_playbook_opts;
+
+#define TEND_DEFAULT_MEM_LIMIT ((size_t)64 << 20)
+#define TEND_DEFAULT_EVAL_TIMEOUT_MS 5000.0
+
+typedef struct tend_playbook tend_playbook;
+
+/* Loads every *.lua file of dir in name order and validates the result.
+ * On TEND_EPLAYBOOK, problems holds one "file:line: message" per line. */
+tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, tend_playbook **out,
+                               tend_buf *problems, tend_error *err);
+
+/* "sha256:<hex>" of the playbook's file names and contents. */
+const char *tend_playbook_digest(const tend_playbook *pb);
+/* One line per declaration kind, for `tend check`. */
+const char *tend_playbook_summary(const tend_playbook *pb);
+
+/* Evaluates one normalized account (see fields.h) against its history as
+ * of now, appending one JSON line (with '\n') to out. A failing account
+ * still gets a line, with `errors` filled; the status then says why. */
+tend_status tend_playbook_evaluate(tend_playbook *pb, json_t *account, const tend_history *h, int64_t now,
+                                   tend_buf *out, tend_error *err);
+
+void tend_playbook_close(tend_playbook *pb);
+
+#endif

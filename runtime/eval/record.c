@@ -1,0 +1,197 @@
+/* Reading JSON Lines and CSV records (RFC 4180: quoted cells may hold
+ * commas, doubled quotes and newlines). */
+#define _GNU_SOURCE
+#include "eval/record.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+tend_status tend_format_parse(const char *s, tend_format *out) {
+    if (strcmp(s, "auto") == 0) *out = TEND_FMT_AUTO;
+    else if (strcmp(s, "jsonl") == 0 || strcmp(s, "json") == 0) *out = TEND_FMT_JSONL;
+    else if (strcmp(s, "csv") == 0) *out = TEND_FMT_CSV;
+    else return TEND_EUSAGE;
+    return TEND_OK;
+}
+
+/* Splits one CSV record into cells appended to out (NUL-separated), and
+ * returns the number of cells, or -1 for a stray quote. */
+static long csv_split(const char *s, size_t len, tend_buf *out, size_t *offsets, size_t max) {
+    size_t i = 0;
+    long n = 0;
+    for (;;) {
+        if ((size_t)n < max) offsets[n] = out->len;
+        n++;
+        if (i < len && s[i] == '"') {
+            i++;
+            for (;;) {
+                if (i >= len) return -1;
+                if (s[i] == '"') {
+                    if (i + 1 < len && s[i + 1] == '"') { tend_buf_addc(out, '"'); i += 2; continue; }
+                    i++;
+                    break;
+                }
+                tend_buf_addc(out, s[i++]);
+            }
+            if (i < len && s[i] != ',') return -1;
+        } else {
+            while (i < len && s[i] != ',') {
+                if (s[i] == '"') return -1;
+                tend_buf_addc(out, s[i++]);
+            }
+        }
+        tend_buf_addc(out, '\0');
+        if (i >= len) break;
+        i++; /* the comma */
+    }
+    return n;
+}
+
+static int quotes_balanced(const char *s, size_t len) {
+    int open = 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '"') open = !open;
+    return !open;
+}
+
+static int read_line(tend_reader *r) {
+    ssize_t n = getline(&r->linebuf, &r->linecap, r->f);
+    if (n < 0) return 0;
+    r->line++;
+    while (n > 0 && (r->linebuf[n - 1] == '\n' || r->linebuf[n - 1] == '\r')) n--;
+    tend_buf_add(&r->rec, r->linebuf, (size_t)n);
+    return 1;
+}
+
+static int is_blank(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t') return 0;
+    return 1;
+}
+
+int tend_reader_next(tend_reader *r, const char **text, size_t *len, long *line, tend_error *err) {
+    for (;;) {
+        r->rec.len = 0;
+        if (!read_line(r)) {
+            if (ferror(r->f)) {
+                tend_fail(err, TEND_EIO, "%s: read error: %s", r->path, strerror(errno));
+                return -1;
+            }
+            return 0;
+        }
+        *line = r->line;
+        if (r->format == TEND_FMT_CSV) {
+            /* A quoted cell may span lines: keep reading until quotes close. */
+            while (!quotes_balanced(r->rec.data, r->rec.len)) {
+                tend_buf_addc(&r->rec, '\n');
+                if (!read_line(r)) break;
+            }
+        }
+        if (is_blank(r->rec.data, r->rec.len)) continue;
+        *text = tend_buf_cstr(&r->rec);
+        *len = r->rec.len;
+        return 1;
+    }
+}
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+tend_status tend_reader_open(tend_reader *r, const char *path, tend_format fmt, tend_error *err) {
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    if (strcmp(path, "-") == 0) {
+        r->f = stdin;
+    } else {
+        r->f = fopen(path, "r");
+        if (!r->f) return tend_fail(err, TEND_EIO, "%s: %s", path, strerror(errno));
+        r->owns_file = 1;
+    }
+    if (fmt == TEND_FMT_AUTO) fmt = ends_with(path, ".csv") || ends_with(path, ".CSV") ? TEND_FMT_CSV : TEND_FMT_JSONL;
+    r->format = fmt;
+    if (fmt == TEND_FMT_CSV) {
+        const char *text;
+        size_t len;
+        long line;
+        int rc = tend_reader_next(r, &text, &len, &line, err);
+        if (rc <= 0) {
+            if (rc == 0) tend_fail(err, TEND_EINPUT, "%s: empty CSV file: the first row must name the columns", path);
+            tend_reader_close(r);
+            return TEND_EINPUT;
+        }
+        tend_buf cells = {0};
+        size_t offs[512];
+        long n = csv_split(text, len, &cells, offs, 512);
+        if (n < 0 || n > 512) {
+            tend_buf_free(&cells);
+            tend_fail(err, TEND_EINPUT, "%s:%ld: malformed CSV header", path, line);
+            tend_reader_close(r);
+            return TEND_EINPUT;
+        }
+        r->header.names = calloc((size_t)n, sizeof(char *));
+        r->header.count = (size_t)n;
+        for (long i = 0; i < n; i++) {
+            char *name = strdup(cells.data + offs[i]);
+            /* Strip a UTF-8 byte-order mark spreadsheets like to write. */
+            if (i == 0 && strncmp(name, "\xEF\xBB\xBF", 3) == 0) memmove(name, name + 3, strlen(name) - 2);
+            r->header.names[i] = name;
+        }
+        tend_buf_free(&cells);
+    }
+    return TEND_OK;
+}
+
+void tend_reader_close(tend_reader *r) {
+    if (r->owns_file && r->f) fclose(r->f);
+    for (size_t i = 0; i < r->header.count; i++) free(r->header.names[i]);
+    free(r->header.names);
+    tend_buf_free(&r->rec);
+    free(r->linebuf);
+    memset(r, 0, sizeof *r);
+}
+
+json_t *tend_record_decode(tend_format fmt, const tend_csv_header *h, const char *text, size_t len,
+                           tend_error *err) {
+    if (fmt != TEND_FMT_CSV) {
+        json_error_t jerr;
+        json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!v) {
+            tend_fail(err, TEND_EINPUT, "invalid JSON (column %d): %s", jerr.column, jerr.text);
+            return NULL;
+        }
+        if (!json_is_object(v)) {
+            json_decref(v);
+            tend_fail(err, TEND_EINPUT, "expected a JSON object");
+            return NULL;
+        }
+        return v;
+    }
+    tend_buf cells = {0};
+    size_t offs[512];
+    long n = csv_split(text, len, &cells, offs, 512);
+    json_t *obj = NULL;
+    if (n < 0) {
+        tend_fail(err, TEND_EINPUT, "malformed CSV: a quote opens or closes in the middle of a cell");
+    } else if ((size_t)n != h->count) {
+        tend_fail(err, TEND_EINPUT, "CSV row has %ld cells, the header names %zu", n, h->count);
+    } else {
+        obj = json_object();
+        for (long i = 0; i < n; i++) {
+            const char *cell = cells.data + offs[i];
+            if (!*cell) continue;
+            json_t *s = json_string(cell);
+            if (!s) {
+                tend_fail(err, TEND_EINPUT, "field '%s': invalid UTF-8", h->names[i]);
+                json_decref(obj);
+                obj = NULL;
+                break;
+            }
+            json_object_set_new(obj, h->names[i], s);
+        }
+    }
+    tend_buf_free(&cells);
+    return obj;
+}

@@ -1,0 +1,40 @@
+/* `tend eval` as a library call: stream accounts from a file, evaluate each
+ * against its history in N Lua states on N threads, and write the results
+ * in input order, whatever order the threads finish in. */
+#ifndef TEND_RUNNER_H
+#define TEND_RUNNER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "eval/history.h"
+#include "eval/playbook.h"
+#include "eval/record.h"
+
+typedef struct {
+    const char *playbook_dir;
+    tend_playbook_opts playbook;
+    const char *accounts_path; /* "-" for stdin */
+    tend_format accounts_format;
+    const tend_history *history;
+    int64_t now;
+    int jobs;
+    /* Called on the calling thread, in input order, with each result line
+     * (JSON, ending in '\n'). */
+    void (*emit)(void *ud, const char *line, size_t len);
+    void *emit_ud;
+} tend_run_opts;
+
+typedef struct {
+    size_t accounts;  /* records read */
+    size_t evaluated; /* results written without errors */
+    size_t failed;    /* results written with errors */
+    size_t rejected;  /* records that never became accounts */
+} tend_run_stats;
+
+/* Problems with the records go to stderr as "FILE:LINE: reason". Returns
+ * TEND_OK when the run completed (see stats for failures), otherwise the
+ * status that stopped it (unreadable input, broken playbook). */
+tend_status tend_run_eval(const tend_run_opts *o, tend_run_stats *st, tend_buf *problems, tend_error *err);
+
+#endif

@@ -1,0 +1,434 @@
+/* The sandbox: builds a fresh global table from an allow-list, never by
+ * deleting from a full one (STYLE anti-pattern). */
+#define _GNU_SOURCE
+#include "lua/sandbox.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lua/limits.h"
+#include "lua/modules.h"
+#include "lua/pattern.h"
+
+#define REG_LOADED "tend.loaded"
+#define REG_PRELOAD "tend.preload"
+#define REG_PLAYBOOK_DIR "tend.playbook_dir"
+#define REG_STDLIB_DIR "tend.stdlib_dir"
+#define READONLY_MARK "__tend_readonly"
+
+static const char *const base_allowed[] = {
+    "assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
+    "rawlen", "select", "setmetatable", "tonumber", "tostring", "type", "xpcall", "_VERSION", NULL,
+};
+
+/* ---- read-only views ------------------------------------------------- */
+
+static int ro_newindex(lua_State *L) {
+    return luaL_error(L, "attempt to modify read-only table '%s'", lua_tostring(L, lua_upvalueindex(1)));
+}
+
+static int ro_next(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    return lua_next(L, 1) ? 2 : (lua_pushnil(L), 1);
+}
+
+static int ro_pairs(lua_State *L) {
+    lua_pushcfunction(L, ro_next);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushnil(L);
+    return 3;
+}
+
+static int ro_len(lua_State *L) {
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, lua_upvalueindex(1)));
+    return 1;
+}
+
+/* visited: real table -> view, so shared and cyclic tables get one view. */
+static void push_view(lua_State *L, int real, int visited, const char *name) {
+    lua_pushvalue(L, real);
+    if (lua_rawget(L, visited) != LUA_TNIL) return;
+    lua_pop(L, 1);
+    luaL_checkstack(L, 8, "read-only view");
+    lua_newtable(L); /* the view */
+    lua_pushvalue(L, real);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, visited);
+    /* Nested tables are replaced by their views first. */
+    lua_pushnil(L);
+    while (lua_next(L, real)) {
+        if (lua_type(L, -1) == LUA_TTABLE && lua_type(L, -2) == LUA_TSTRING) {
+            lua_pushfstring(L, "%s.%s", name, lua_tostring(L, -2));
+            push_view(L, lua_absindex(L, -2), visited, lua_tostring(L, -1));
+            lua_remove(L, -2);
+            lua_pushvalue(L, -3); /* key */
+            lua_insert(L, -2);
+            lua_rawset(L, real); /* replacing an existing key is safe in lua_next */
+        }
+        lua_pop(L, 1);
+    }
+    lua_createtable(L, 0, 6);
+    lua_pushvalue(L, real);
+    lua_setfield(L, -2, "__index");
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, ro_newindex, 1);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushvalue(L, real);
+    lua_pushcclosure(L, ro_pairs, 1);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushvalue(L, real);
+    lua_pushcclosure(L, ro_len, 1);
+    lua_setfield(L, -2, "__len");
+    lua_pushliteral(L, "read-only table");
+    lua_setfield(L, -2, "__metatable");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, READONLY_MARK);
+    lua_setmetatable(L, -2);
+}
+
+void tend_sandbox_push_readonly(lua_State *L, int idx) {
+    int real = lua_absindex(L, idx);
+    lua_newtable(L);
+    int visited = lua_gettop(L);
+    push_view(L, real, visited, "module");
+    lua_remove(L, visited);
+}
+
+static void set_readonly_global(lua_State *L, int env, const char *name) {
+    int real = lua_gettop(L);
+    lua_newtable(L);
+    push_view(L, real, real + 1, name);
+    lua_setfield(L, env, name);
+    lua_settop(L, real - 1);
+}
+
+/* ---- replaced base functions ---------------------------------------- */
+
+static int is_readonly(lua_State *L, int idx) {
+    if (!lua_getmetatable(L, idx)) return 0;
+    lua_pushliteral(L, READONLY_MARK);
+    int ro = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return ro;
+}
+
+/* rawset would bypass a view's __newindex. */
+static int sb_rawset(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    luaL_checkany(L, 3);
+    if (is_readonly(L, 1)) return luaL_error(L, "attempt to modify a read-only table with rawset");
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+/* load: text only; the environment defaults to the sandbox's globals. */
+static int sb_load(lua_State *L) {
+    size_t len;
+    if (lua_type(L, 1) != LUA_TSTRING)
+        return luaL_argerror(L, 1, "only text chunks given as strings can be loaded in the sandbox");
+    const char *s = lua_tolstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    const char *mode = luaL_optstring(L, 3, "t");
+    if (strchr(mode, 'b')) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "binary chunks cannot be loaded in the sandbox");
+        return 2;
+    }
+    int has_env = !lua_isnone(L, 4);
+    if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (has_env) {
+        lua_pushvalue(L, 4);
+        if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+    }
+    return 1;
+}
+
+/* collectgarbage: reading and collecting are fine; stopping or retuning
+ * the collector is not (memory bombs would then go unnoticed longer). */
+static int sb_collectgarbage(lua_State *L) {
+    static const char *const allowed[] = {"count", "collect", "step", "isrunning", NULL};
+    const char *opt = luaL_optstring(L, 1, "collect");
+    for (int i = 0; allowed[i]; i++)
+        if (strcmp(opt, allowed[i]) == 0) {
+            lua_pushvalue(L, lua_upvalueindex(1));
+            lua_insert(L, 1);
+            lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+            return lua_gettop(L);
+        }
+    return luaL_error(L, "collectgarbage('%s') is not allowed in the sandbox", opt);
+}
+
+/* ---- require: playbook folder, then stdlib; text only ----------------- */
+
+static int valid_module_name(const char *s) {
+    if (!*s) return 0;
+    int start = 1;
+    for (; *s; s++) {
+        if (*s == '.') {
+            if (start) return 0;
+            start = 1;
+        } else if (*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+                   (!start && *s >= '0' && *s <= '9')) {
+            start = 0;
+        } else {
+            return 0;
+        }
+    }
+    return !start;
+}
+
+static int try_file(lua_State *L, const char *dir, const char *rel, const char *suffix) {
+    if (!dir) return 0;
+    lua_pushfstring(L, "%s/%s%s", dir, rel, suffix);
+    if (access(lua_tostring(L, -1), R_OK) != 0) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    return 1; /* path left on the stack */
+}
+
+static int sb_require(lua_State *L) {
+    const char *name = luaL_checkstring(L, 1);
+    lua_settop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_LOADED); /* 2 */
+    if (lua_getfield(L, 2, name) != LUA_TNIL) return 1;
+    lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_PRELOAD);
+    if (lua_getfield(L, -1, name) == LUA_TFUNCTION) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 1);
+    } else {
+        lua_settop(L, 2);
+        if (!valid_module_name(name))
+            return luaL_error(L, "module '%s' not found: module names are letters, digits, '_' and '.'", name);
+        lua_pushstring(L, name);
+        luaL_gsub(L, name, ".", "/");
+        const char *rel = lua_tostring(L, -1);
+        lua_getfield(L, LUA_REGISTRYINDEX, REG_PLAYBOOK_DIR);
+        const char *pdir = lua_tostring(L, -1);
+        lua_getfield(L, LUA_REGISTRYINDEX, REG_STDLIB_DIR);
+        const char *sdir = lua_tostring(L, -1);
+        int stdlib_only = strcmp(name, "tend") == 0 || strncmp(name, "tend.", 5) == 0;
+        if (!(( !stdlib_only && (try_file(L, pdir, rel, ".lua") || try_file(L, pdir, rel, "/init.lua"))) ||
+              try_file(L, sdir, rel, ".lua") || try_file(L, sdir, rel, "/init.lua")))
+            return luaL_error(L, "module '%s' not found in the playbook folder or the stdlib "
+                                 "(the sandbox has no io, os, debug or C modules)", name);
+        const char *path = lua_tostring(L, -1);
+        if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
+        lua_pushvalue(L, 1);
+        lua_pushstring(L, path);
+        lua_call(L, 2, 1);
+    }
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    /* Stdlib module tables are shared by every rule: give out read-only views. */
+    if (lua_istable(L, -1) && strncmp(name, "tend", 4) == 0) {
+        tend_sandbox_push_readonly(L, -1);
+        lua_remove(L, -2);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, 2, name);
+    return 1;
+}
+
+/* ---- coroutines that carry the time budget --------------------------- */
+
+static int auxresume(lua_State *L, lua_State *co, int narg) {
+    int status, nres;
+    if (!lua_checkstack(co, narg)) {
+        lua_pushliteral(L, "too many arguments to resume");
+        return -1;
+    }
+    if (lua_status(co) == LUA_OK && lua_gettop(co) == 0) {
+        lua_pushliteral(L, "cannot resume dead coroutine");
+        return -1;
+    }
+    lua_xmove(L, co, narg);
+    lua_State *prev = tend_limits_enter_thread(co);
+    status = lua_resume(co, L, narg, &nres);
+    tend_limits_leave_thread(prev);
+    if (status == LUA_OK || status == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            lua_pushliteral(L, "too many results to resume");
+            return -1;
+        }
+        lua_xmove(co, L, nres);
+        return nres;
+    }
+    lua_xmove(co, L, 1);
+    return -1;
+}
+
+static int sb_resume(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co, 1, "coroutine");
+    int r = auxresume(L, co, lua_gettop(L) - 1);
+    if (r < 0) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, -(r + 1));
+    return r + 1;
+}
+
+static int auxwrap(lua_State *L) {
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int r = auxresume(L, co, lua_gettop(L));
+    if (r < 0) {
+        int stat = lua_status(co);
+        if (stat != LUA_OK && stat != LUA_YIELD) {
+#if LUA_VERSION_RELEASE_NUM >= 50406
+            stat = lua_closethread(co, L);
+#else
+            stat = lua_resetthread(co);
+#endif
+            lua_xmove(co, L, 1);
+        }
+        if (stat != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return r;
+}
+
+static int sb_wrap(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_pushcclosure(L, auxwrap, 1);
+    return 1;
+}
+
+/* ---- building the state ---------------------------------------------- */
+
+typedef struct {
+    const tend_sandbox_opts *o;
+} build_args;
+
+static void open_lib(lua_State *L, const char *name, lua_CFunction open) {
+    luaL_requiref(L, name, open, 0);
+}
+
+static int build(lua_State *L) {
+    const build_args *a = lua_touserdata(L, 1);
+
+    /* Base functions are opened into the original globals, then only the
+     * allowed ones are copied into a fresh table that becomes _G. */
+    open_lib(L, "_G", luaopen_base);
+    int orig = lua_gettop(L);
+    lua_newtable(L);
+    int env = lua_gettop(L);
+    for (const char *const *n = base_allowed; *n; n++) {
+        lua_getfield(L, orig, *n);
+        lua_setfield(L, env, *n);
+    }
+    lua_pushvalue(L, env);
+    lua_setfield(L, env, "_G");
+    lua_getfield(L, orig, "collectgarbage");
+    lua_pushcclosure(L, sb_collectgarbage, 1);
+    lua_setfield(L, env, "collectgarbage");
+    lua_pushcfunction(L, sb_load);
+    lua_setfield(L, env, "load");
+    lua_pushcfunction(L, sb_rawset);
+    lua_setfield(L, env, "rawset");
+    lua_pushcfunction(L, sb_require);
+    lua_setfield(L, env, "require");
+    tend_open_host(L);
+    lua_getfield(L, -1, "log");
+    lua_setfield(L, env, "print");
+    lua_pop(L, 1);
+    lua_pushvalue(L, env);
+    lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+
+    /* string: no dump (bytecode), budgeted patterns, locked metatable. */
+    open_lib(L, LUA_STRLIBNAME, luaopen_string);
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    tend_pattern_install(L, -1);
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+    set_readonly_global(L, env, LUA_STRLIBNAME);
+
+    open_lib(L, LUA_TABLIBNAME, luaopen_table);
+    set_readonly_global(L, env, LUA_TABLIBNAME);
+    open_lib(L, LUA_MATHLIBNAME, luaopen_math);
+    set_readonly_global(L, env, LUA_MATHLIBNAME);
+    open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8);
+    set_readonly_global(L, env, LUA_UTF8LIBNAME);
+    open_lib(L, LUA_COLIBNAME, luaopen_coroutine);
+    lua_pushcfunction(L, sb_resume);
+    lua_setfield(L, -2, "resume");
+    lua_pushcfunction(L, sb_wrap);
+    lua_setfield(L, -2, "wrap");
+    set_readonly_global(L, env, LUA_COLIBNAME);
+
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_LOADED);
+    lua_newtable(L);
+    tend_register_modules(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_PRELOAD);
+    lua_pushstring(L, a->o->playbook_dir);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_PLAYBOOK_DIR);
+    lua_pushstring(L, a->o->stdlib_dir ? a->o->stdlib_dir : tend_stdlib_dir());
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_STDLIB_DIR);
+    return 0;
+}
+
+lua_State *tend_sandbox_new(const tend_sandbox_opts *o, tend_error *err) {
+    lua_State *L = tend_limits_newstate(o->mem_limit, err);
+    if (!L) return NULL;
+    build_args a = {o};
+    lua_pushcfunction(L, build);
+    lua_pushlightuserdata(L, &a);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        tend_fail(err, TEND_EMEMORY, "cannot build the sandbox: %s", lua_tostring(L, -1));
+        tend_limits_close(L);
+        return NULL;
+    }
+    return L;
+}
+
+void tend_sandbox_close(lua_State *L) { tend_limits_close(L); }
+
+const char *tend_stdlib_dir(void) {
+    const char *env = getenv("TEND_STDLIB");
+    if (env && *env) return env;
+#ifdef TEND_SOURCE_STDLIB
+    if (access(TEND_SOURCE_STDLIB "/tend/dsl.lua", R_OK) == 0) return TEND_SOURCE_STDLIB;
+#endif
+    static char installed[4096]; /* computed once; read-only afterwards */
+    if (!installed[0]) {
+        char exe[4000];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n > 0) {
+            exe[n] = 0;
+            char *slash = strrchr(exe, '/');
+            if (slash) *slash = 0;
+            snprintf(installed, sizeof installed, "%s/../share/tend/stdlib", exe);
+        }
+    }
+    return installed;
+}

@@ -1,0 +1,31 @@
+/* A sandboxed lua_State for one tenant's playbook (DESIGN "Sandbox and
+ * limits"): an allow-list of base functions and the string, table, math,
+ * utf8 and coroutine libraries, shared tables read-only, text chunks only,
+ * `require` confined to the playbook and stdlib folders, a memory cap, and
+ * a time budget that pattern matching and coroutines cannot escape. */
+#ifndef TEND_SANDBOX_H
+#define TEND_SANDBOX_H
+
+#include <lua.h>
+#include <stddef.h>
+
+#include "base/status.h"
+
+typedef struct {
+    size_t mem_limit;         /* bytes */
+    const char *playbook_dir; /* modules searched first; may be NULL */
+    const char *stdlib_dir;   /* holds the tend/ modules */
+} tend_sandbox_opts;
+
+lua_State *tend_sandbox_new(const tend_sandbox_opts *o, tend_error *err);
+void tend_sandbox_close(lua_State *L);
+
+/* Pushes a read-only view of the table at idx (deep: nested tables are
+ * replaced by views too). Used for every table shared across evaluations. */
+void tend_sandbox_push_readonly(lua_State *L, int idx);
+
+/* The stdlib folder: $TEND_STDLIB, else the build's source tree, else
+ * <exe>/../share/tend/stdlib. */
+const char *tend_stdlib_dir(void);
+
+#endif

@@ -1,0 +1,33 @@
+--- How the host loads a playbook: `begin` installs the DSL constructors and
+--- the `tend` library as globals before the playbook's files run; `finish`
+--- validates what they declared and compiles the evaluator.
+local dsl = require "tend.dsl"
+local engine = require "tend.engine"
+
+local M = {}
+
+--- Installs the constructors into the globals table G.
+---@param G table
+---@return table builder
+function M.begin(G)
+  local builder = dsl.new()
+  for name, fn in pairs(builder.globals) do G[name] = fn end
+  G.tend = require "tend"
+  return builder
+end
+
+--- Validates; returns evaluate(account, now) and the problems found.
+---@param builder table
+---@return function|nil evaluate, string[] problems, table summary
+function M.finish(builder)
+  local decl, problems = builder.finish()
+  local summary = { segments = #decl.segments, scorecards = #decl.scorecards, stages = #decl.journey,
+                    rules = #decl.rules, handlers = #decl.handlers, schedules = {} }
+  for _, s in ipairs(decl.schedules) do
+    summary.schedules[#summary.schedules + 1] = s.name .. " (" .. tostring(s.cron) .. " -> " .. tostring(s.run) .. ")"
+  end
+  if #problems > 0 then return nil, problems, summary end
+  return engine.compile(decl, require "tend.timeline"), problems, summary
+end
+
+return M

@@ -1,0 +1,416 @@
+--- The playbook DSL (DESIGN "The playbook"): the constructors CS ops write
+--- (`segment`, `scorecard`/`dimension`, `journey`/`stage`, `health`, `rule`,
+--- `on`, `schedule`) and the action constructors (`email`, `notify`,
+--- `webhook`, `task`, `flag`, `unflag`, `stage`).
+---
+--- Constructors only record declarations; `finish` validates them all and
+--- reports every problem as "file:line: message", so one load shows every
+--- mistake. The records are per playbook (per lua_State): no module state.
+local host = require "tend.host"
+
+local M = {}
+
+--- What each action kind is called by, and which options it accepts.
+local ACTION_KINDS = {
+  email   = { name = "template", options = { "to", "locale", "connector", "data", "every" } },
+  notify  = { name = "channel",  options = { "to", "text", "data", "every" } },
+  webhook = { name = "target",   options = { "data", "every" } },
+  task    = { name = "title",    options = { "owner", "due", "data", "every" } },
+  flag    = { name = "flag",     options = {} },
+  unflag  = { name = "flag",     options = {} },
+  stage   = { name = "stage",    options = { "when", "reason" } },
+}
+
+local KEYS = {
+  segment   = { "when", "touch", "description" },
+  scorecard = { "bands", "blockers", "blocked_band", "description" },
+  dimension = { "weight", "score", "description" },
+  health    = { "score", "bands", "description" },
+  rule      = { "segment", "stage", "when", "every", "actions", "description" },
+  on        = { "when", "within", "description" },
+  schedule  = { "cron", "run", "description" },
+}
+
+local Action = {}
+Action.__index = Action
+
+local function set_of(list)
+  local s = {}
+  for _, k in ipairs(list) do s[k] = true end
+  return s
+end
+
+local function sorted_keys(t)
+  local ks = {}
+  for k in pairs(t) do ks[#ks + 1] = tostring(k) end
+  table.sort(ks)
+  return table.concat(ks, ", ")
+end
+
+--- Creates an empty playbook: its constructors (to install as globals) and
+--- `finish`, which validates and returns the compiled playbook.
+---@return table builder
+function M.new()
+  local problems = {}
+  local decl = {
+    segments = {}, scorecards = {}, health = nil, journey = {},
+    rules = {}, handlers = {}, schedules = {},
+  }
+  local names = { segment = {}, scorecard = {}, rule = {}, schedule = {}, stage = {} }
+
+  local function problem(where, fmt, ...)
+    problems[#problems + 1] = where .. ": " .. string.format(fmt, ...)
+  end
+
+  --- Checks a declaration's keys: string keys must be known; array items
+  --- are allowed only where `items` says so.
+  local function check_keys(kind, name, where, t, items)
+    if type(t) ~= "table" then
+      problem(where, "%s '%s': expected a table of options, got %s", kind, name, type(t))
+      return false
+    end
+    local allowed = set_of(KEYS[kind])
+    for k in pairs(t) do
+      if type(k) == "string" then
+        if not allowed[k] then
+          problem(where, "%s '%s': unknown key '%s' (known: %s)", kind, name, k,
+                  table.concat(KEYS[kind], ", "))
+        end
+      elseif not (items and math.type(k) == "integer") then
+        problem(where, "%s '%s': unexpected list item %s", kind, name, tostring(k))
+      end
+    end
+    return true
+  end
+
+  local function unique(kind, name, where)
+    if type(name) ~= "string" or name == "" then
+      problem(where, "%s: the name must be a non-empty string", kind)
+      return false
+    end
+    local seen = names[kind][name]
+    if seen then
+      problem(where, "%s '%s' is declared twice (first at %s)", kind, name, seen)
+      return false
+    end
+    names[kind][name] = where
+    return true
+  end
+
+  local function check_function(kind, name, where, key, v, required)
+    if v == nil then
+      if required then problem(where, "%s '%s': '%s' is required", kind, name, key) end
+    elseif type(v) ~= "function" then
+      problem(where, "%s '%s': '%s' must be a function, got %s", kind, name, key, type(v))
+    end
+  end
+
+  --- Bands are {threshold, name} pairs with strictly descending thresholds.
+  local function check_bands(kind, name, where, bands)
+    if type(bands) ~= "table" or #bands == 0 then
+      problem(where, "%s '%s': 'bands' must be a list like { {8.0, \"ready\"}, {0, \"not_ready\"} }", kind, name)
+      return
+    end
+    local prev
+    for i, b in ipairs(bands) do
+      if type(b) ~= "table" or type(b[1]) ~= "number" or type(b[2]) ~= "string" then
+        problem(where, "%s '%s': band %d must be {threshold, \"name\"}", kind, name, i)
+      elseif prev and b[1] >= prev then
+        problem(where, "%s '%s': bands must be in descending order (%s after %s)", kind, name,
+                tostring(b[1]), tostring(prev))
+      else
+        prev = b[1]
+      end
+    end
+  end
+
+  local function check_duration(kind, name, where, key, v)
+    if v == nil then return nil end
+    local secs, err = host.duration(v)
+    if not secs or secs <= 0 then
+      problem(where, "%s '%s': '%s': %s", kind, name, key, err or "must be positive")
+    end
+    return secs
+  end
+
+  -- Actions -------------------------------------------------------------
+
+  local function new_action(kind, name, where, opts)
+    local spec = ACTION_KINDS[kind]
+    local a = setmetatable({ kind = kind, [spec.name] = name, where = where }, Action)
+    if opts then
+      local allowed = set_of(spec.options)
+      for k, v in pairs(opts) do
+        if k ~= 1 then
+          if type(k) ~= "string" or not allowed[k] then
+            problem(where, "%s '%s': unknown option '%s' (known: %s)", kind, tostring(name), tostring(k),
+                    #spec.options > 0 and table.concat(spec.options, ", ") or "none")
+          else
+            a[k] = v
+          end
+        end
+      end
+    end
+    if type(name) ~= "string" or name == "" then
+      problem(where, "%s: needs a name, like %s \"...\"", kind, kind)
+    end
+    a.every_seconds = check_duration(kind, name, where, "every", a.every)
+    return a
+  end
+
+  --- `email "x"` is an action; `email "x" { to = "csm" }` adds options.
+  function Action.__call(self, opts)
+    local where = host.where(2)
+    if type(opts) ~= "table" then
+      problem(where, "%s '%s': options must be a table", self.kind, tostring(self[ACTION_KINDS[self.kind].name]))
+      return self
+    end
+    local merged = {}
+    for _, k in ipairs(ACTION_KINDS[self.kind].options) do merged[k] = self[k] end
+    for k, v in pairs(opts) do merged[k] = v end
+    return new_action(self.kind, self[ACTION_KINDS[self.kind].name], self.where, merged)
+  end
+
+  local function action_constructor(kind)
+    return function(arg)
+      local where = host.where(2)
+      if type(arg) == "table" then -- task { "Title", owner = ... } / notify { channel = ... }
+        local name = arg[1]
+        if name == nil and kind == "notify" then name = arg.channel end
+        local opts = {}
+        for k, v in pairs(arg) do if k ~= 1 and k ~= "channel" then opts[k] = v end end
+        return new_action(kind, name, where, opts)
+      end
+      return new_action(kind, arg, where, nil)
+    end
+  end
+
+  --- Validates an actions list; returns the actions that are well formed.
+  local function check_actions(kind, name, where, list)
+    local out = {}
+    for i, a in ipairs(list) do
+      if getmetatable(a) ~= Action then
+        problem(where, "%s '%s': action %d is %s, not an action (use email, notify, webhook, task, flag, unflag or stage)",
+                kind, name, i, type(a) == "table" and ("a table of kind '" .. tostring(a.kind) .. "'") or type(a))
+      elseif a.kind == "stage" and a.when ~= nil then
+        problem(a.where, "%s '%s': stage '%s' with 'when' declares a journey stage; use it inside journey { }",
+                kind, name, a.stage)
+      else
+        out[#out + 1] = a
+      end
+    end
+    return out
+  end
+
+  -- Declarations --------------------------------------------------------
+
+  local g = {}
+
+  --- segment "name" { when = function(a) ... end, touch = "high" }
+  --- First match wins; the last segment has no `when` and is the fallback.
+  function g.segment(name)
+    local where = host.where(2)
+    return function(t)
+      if not check_keys("segment", name, where, t) then return end
+      check_function("segment", name, where, "when", t.when, false)
+      if unique("segment", name, where) then
+        decl.segments[#decl.segments + 1] = { name = name, when = t.when, touch = t.touch, where = where }
+      end
+    end
+  end
+
+  --- dimension "name" { weight = 0.2, score = function(a, t) ... end }
+  function g.dimension(name)
+    local where = host.where(2)
+    return function(t)
+      check_keys("dimension", name, where, t)
+      if type(t) ~= "table" then return nil end
+      if type(t.weight) ~= "number" or t.weight < 0 then
+        problem(where, "dimension '%s': 'weight' must be a number >= 0", tostring(name))
+      end
+      if type(t.score) ~= "function" and type(t.score) ~= "number" then
+        problem(where, "dimension '%s': 'score' must be a function or a number", tostring(name))
+      end
+      return { is_dimension = true, name = name, weight = t.weight, score = t.score, where = where }
+    end
+  end
+
+  --- scorecard "name" { dimension "..." {...}, ..., bands = {...}, blockers = {...} }
+  function g.scorecard(name)
+    local where = host.where(2)
+    return function(t)
+      if not check_keys("scorecard", name, where, t, true) then return end
+      local dims, seen, sum = {}, {}, 0
+      for i, d in ipairs(t) do
+        if type(d) ~= "table" or not d.is_dimension then
+          problem(where, "scorecard '%s': item %d is not a dimension", name, i)
+        elseif seen[d.name] then
+          problem(d.where, "scorecard '%s': dimension '%s' is declared twice", name, d.name)
+        else
+          seen[d.name] = true
+          dims[#dims + 1] = d
+          sum = sum + (tonumber(d.weight) or 0)
+        end
+      end
+      if #dims == 0 then problem(where, "scorecard '%s': needs at least one dimension", name) end
+      if math.abs(sum - 1) > 0.001 then
+        problem(where, "scorecard '%s': dimension weights sum to %.3f, not 1", name, sum)
+      end
+      check_bands("scorecard", name, where, t.bands)
+      local blockers = {}
+      for k, b in pairs(t.blockers or {}) do
+        if type(b) ~= "function" then
+          problem(where, "scorecard '%s': blocker %s must be a function", name, tostring(k))
+        else
+          blockers[#blockers + 1] = { name = type(k) == "string" and k or nil, index = k, fn = b }
+        end
+      end
+      table.sort(blockers, function(x, y) return tostring(x.index) < tostring(y.index) end)
+      if unique("scorecard", name, where) then
+        decl.scorecards[#decl.scorecards + 1] = {
+          name = name, dimensions = dims, bands = t.bands, blockers = blockers,
+          blocked_band = t.blocked_band, where = where,
+        }
+      end
+    end
+  end
+
+  --- health { score = function(a, t) return 0..100 end, bands = {...} }
+  function g.health(t)
+    local where = host.where(2)
+    if not check_keys("health", "health", where, t) then return end
+    check_function("health", "health", where, "score", t.score, true)
+    check_bands("health", "health", where, t.bands)
+    if decl.health then
+      problem(where, "health is declared twice (first at %s)", decl.health.where)
+    end
+    decl.health = { score = t.score, bands = t.bands, where = where }
+  end
+
+  --- journey { stage "onboarding" { when = function(a, t) ... end }, ... }
+  --- An account is in every stage whose `when` holds (DOMAIN J2).
+  function g.journey(list)
+    local where = host.where(2)
+    if type(list) ~= "table" then
+      problem(where, "journey: expected a list of stage \"name\" { when = ... }")
+      return
+    end
+    for i, s in ipairs(list) do
+      if getmetatable(s) ~= Action or s.kind ~= "stage" or type(s.when) ~= "function" then
+        problem(where, "journey: item %d must be stage \"name\" { when = function(a, t) ... end }", i)
+      elseif unique("stage", s.stage, s.where) then
+        decl.journey[#decl.journey + 1] = { name = s.stage, when = s.when, where = s.where }
+      end
+    end
+  end
+
+  --- rule "name" { segment = ..., stage = ..., when = fn, every = "7d", actions = {...} }
+  function g.rule(name)
+    local where = host.where(2)
+    return function(t)
+      if not check_keys("rule", name, where, t) then return end
+      check_function("rule", name, where, "when", t.when, true)
+      local every = check_duration("rule", name, where, "every", t.every)
+      if type(t.actions) ~= "table" or #t.actions == 0 then
+        problem(where, "rule '%s': 'actions' must be a non-empty list", tostring(name))
+      end
+      local actions = check_actions("rule", name, where, type(t.actions) == "table" and t.actions or {})
+      if unique("rule", name, where) then
+        decl.rules[#decl.rules + 1] = {
+          name = name, segment = t.segment, stage = t.stage, when = t.when,
+          every = every, every_text = t.every, actions = actions, where = where,
+        }
+      end
+    end
+  end
+
+  --- on "event_type" { email "welcome", task {...}, within = "1d" }
+  --- Fires once per matching event seen within `within` (default 1 day)
+  --- before now; the event's time is part of each action's key.
+  function g.on(event_type)
+    local where = host.where(2)
+    return function(t)
+      if not check_keys("on", event_type, where, t, true) then return end
+      check_function("on", event_type, where, "when", t.when, false)
+      local within = check_duration("on", event_type, where, "within", t.within or "1d")
+      local actions = check_actions("on", event_type, where, t)
+      if #t == 0 then problem(where, "on '%s': needs at least one action", tostring(event_type)) end
+      decl.handlers[#decl.handlers + 1] = {
+        event = event_type, when = t.when, within = within, within_text = t.within or "1d",
+        actions = actions, where = where,
+      }
+    end
+  end
+
+  --- schedule "nightly" { cron = "0 2 * * *", run = "evaluate_all" }
+  function g.schedule(name)
+    local where = host.where(2)
+    return function(t)
+      if not check_keys("schedule", name, where, t) then return end
+      local fields = 0
+      for _ in tostring(t.cron or ""):gmatch("%S+") do fields = fields + 1 end
+      if type(t.cron) ~= "string" or fields ~= 5 then
+        problem(where, "schedule '%s': 'cron' must have five fields (minute hour day month weekday)", tostring(name))
+      end
+      if type(t.run) ~= "string" then problem(where, "schedule '%s': 'run' must name a job", tostring(name)) end
+      if unique("schedule", name, where) then
+        decl.schedules[#decl.schedules + 1] = { name = name, cron = t.cron, run = t.run, where = where }
+      end
+    end
+  end
+
+  for kind in pairs(ACTION_KINDS) do
+    if kind ~= "stage" then g[kind] = action_constructor(kind) end
+  end
+  g.stage = action_constructor("stage")
+
+  local builder = { globals = g }
+
+  --- Validates the whole playbook; returns the compiled declarations and
+  --- the list of problems ("file:line: message"), empty when all is well.
+  ---@return table decl, string[] problems
+  function builder.finish()
+    local segs = decl.segments
+    if #segs > 0 then
+      for i, s in ipairs(segs) do
+        if s.when == nil and i < #segs then
+          problem(s.where, "segment '%s' has no 'when' but is not last: the segments after it can never match", s.name)
+        end
+      end
+      if segs[#segs].when ~= nil then
+        problem(segs[#segs].where, "no fallback segment: the last segment ('%s') must have no 'when'", segs[#segs].name)
+      end
+    end
+    local function check_refs(r, key, kind)
+      local v = r[key]
+      if v == nil then return end
+      local list = type(v) == "table" and v or { v }
+      r[key] = set_of(list)
+      for _, n in ipairs(list) do
+        if not names[kind][n] then
+          problem(r.where, "rule '%s': %s '%s' is not declared (declared: %s)", r.name, kind, tostring(n),
+                  next(names[kind]) and sorted_keys(names[kind]) or "none")
+        end
+      end
+    end
+    for _, r in ipairs(decl.rules) do
+      check_refs(r, "segment", "segment")
+      check_refs(r, "stage", "stage")
+    end
+    for _, sc in ipairs(decl.scorecards) do
+      if sc.blocked_band ~= nil then
+        local ok = false
+        for _, b in ipairs(sc.bands or {}) do ok = ok or b[2] == sc.blocked_band end
+        if not ok then problem(sc.where, "scorecard '%s': blocked_band '%s' is not one of its bands", sc.name, tostring(sc.blocked_band)) end
+      end
+    end
+    return decl, problems
+  end
+
+  return builder
+end
+
+M.ACTION_KINDS = ACTION_KINDS
+M.Action = Action
+
+return M

@@ -1,0 +1,188 @@
+--- The evaluation engine: one account in, DESIGN's result object out.
+--- Pure: the decision depends only on the declarations, the account, its
+--- timeline and the host's clock; every decision leaves a trace entry.
+local host = require "tend.host"
+local json = require "tend.json"
+local dsl = require "tend.dsl"
+
+local M = {}
+
+local NAME_FIELD = {}
+for kind, spec in pairs(dsl.ACTION_KINDS) do NAME_FIELD[kind] = spec.name end
+
+-- Key order of the objects tend writes (everything else is sorted).
+local function ordered(keys) return { __jsonorder = keys } end
+local SCORECARD_MT = ordered { "dimensions", "total", "band", "blockers" }
+local HEALTH_MT = ordered { "score", "band" }
+local TRACE_MT = ordered { "rule", "fired", "why" }
+local ACTION_MT = {}
+for kind, field in pairs(NAME_FIELD) do
+  ACTION_MT[kind] = ordered { "kind", field, "to", "owner", "due", "locale", "key", "rule" }
+end
+local OBJECT_MT = getmetatable(json.object())
+
+--- Rounds to one decimal for output; integral values print as integers.
+---@param x number
+---@return number
+local function round1(x)
+  local r = math.floor(x * 10 + 0.5) / 10
+  return math.tointeger(r) or r
+end
+
+local function band_of(bands, x)
+  for _, b in ipairs(bands) do
+    if x >= b[1] then return b[2] end
+  end
+  return bands[#bands][2]
+end
+
+local function call_score(kind, name, fn, a, t)
+  local v = fn
+  if type(fn) == "function" then v = fn(a, t) end
+  if v ~= nil and type(v) ~= "number" then
+    error(string.format("%s '%s' returned %s, expected a number or nil", kind, name, type(v)), 0)
+  end
+  return v
+end
+
+local function scorecard_result(sc, a, t)
+  local dims, order, total = setmetatable({}, OBJECT_MT), {}, 0
+  for _, d in ipairs(sc.dimensions) do
+    local s = call_score("dimension", d.name, d.score, a, t)
+    order[#order + 1] = d.name
+    if s == nil then
+      dims[d.name] = json.null -- unknown: counts as 0 in the total
+    else
+      total = total + d.weight * s
+      dims[d.name] = round1(s)
+    end
+  end
+  setmetatable(dims, { __jsonorder = order, __jsontype = "object" })
+  local band = band_of(sc.bands, total)
+  local blockers = {}
+  for _, b in ipairs(sc.blockers) do
+    local r = b.fn(a, t)
+    if r then blockers[#blockers + 1] = type(r) == "string" and r or (b.name or ("blocker " .. tostring(b.index))) end
+  end
+  -- DOMAIN G4: a blocker holds an account back from the top band.
+  if #blockers > 0 and band == sc.bands[1][2] then
+    band = sc.blocked_band or (sc.bands[2] and sc.bands[2][2]) or band
+  end
+  return setmetatable({ dimensions = dims, total = round1(total), band = band, blockers = blockers }, SCORECARD_MT)
+end
+
+--- The period an action's dedupe key names: the day, or the start of the
+--- `every` window, so the same intent in the same window has the same key.
+local function period(now, every)
+  if not every then return host.date(now) end
+  local start = now - now % every
+  return every % 86400 == 0 and host.date(start) or host.isotime(start)
+end
+
+local function intent(action, a, rule, period_text)
+  local field = NAME_FIELD[action.kind]
+  local name = action[field]
+  local out = setmetatable({ kind = action.kind, [field] = name, rule = rule }, ACTION_MT[action.kind])
+  for _, k in ipairs(dsl.ACTION_KINDS[action.kind].options) do
+    if k ~= "every" and k ~= "when" then out[k] = action[k] end
+  end
+  if action.kind == "email" then
+    out.to = out.to or "champion"
+    out.locale = out.locale or a.locale or "en"
+    out.key = name .. ":" .. a.id .. ":" .. period_text
+  else
+    out.key = action.kind .. ":" .. name .. ":" .. a.id .. ":" .. period_text
+  end
+  return out
+end
+
+local function add_unique(list, v)
+  for _, x in ipairs(list) do if x == v then return end end
+  list[#list + 1] = v
+end
+
+local function remove(list, v)
+  for i, x in ipairs(list) do if x == v then table.remove(list, i) return end end
+end
+
+--- Applies fired actions: flags and stages change the result directly,
+--- everything (flags aside) becomes an intent for the host.
+local function apply(result, actions, a, rule, now, every, period_text)
+  for _, act in ipairs(actions) do
+    if act.kind == "flag" then add_unique(result.flags, act.flag)
+    elseif act.kind == "unflag" then remove(result.flags, act.flag)
+    else
+      if act.kind == "stage" then add_unique(result.stages, act.stage) end
+      local p = period_text or period(now, act.every_seconds or every)
+      result.actions[#result.actions + 1] = intent(act, a, rule, p)
+    end
+  end
+end
+
+local function trace(result, rule, fired, why)
+  result.trace[#result.trace + 1] = setmetatable({ rule = rule, fired = fired, why = why }, TRACE_MT)
+end
+
+local function matches(filter, value)
+  return filter == nil or filter[value] == true
+end
+
+local function any_stage(filter, stages)
+  if filter == nil then return true end
+  for _, s in ipairs(stages) do if filter[s] then return true end end
+  return false
+end
+
+--- Compiles declarations into `evaluate(account, now) -> result`.
+---@param decl table  what dsl builder.finish() returned
+---@param t table     the timeline module (bound by the host per account)
+---@return fun(a: table, now: integer): table
+function M.compile(decl, t)
+  return function(a, now)
+    local result = {
+      account_id = a.id, tenant = a.tenant or "default",
+      stages = {}, scorecards = setmetatable({}, OBJECT_MT),
+      flags = {}, actions = {}, trace = {}, errors = {},
+    }
+    for _, s in ipairs(decl.segments) do
+      if s.when == nil or s.when(a, t) then
+        result.segment, result.touch = s.name, s.touch
+        break
+      end
+    end
+    for _, st in ipairs(decl.journey) do
+      if st.when(a, t) then result.stages[#result.stages + 1] = st.name end
+    end
+    for _, sc in ipairs(decl.scorecards) do
+      result.scorecards[sc.name] = scorecard_result(sc, a, t)
+    end
+    if decl.health then
+      local score = call_score("health", "score", decl.health.score, a, t)
+      if score ~= nil then
+        score = math.max(0, math.min(100, math.floor(score + 0.5)))
+        result.health = setmetatable({ score = score, band = band_of(decl.health.bands, score) }, HEALTH_MT)
+      end
+    end
+    t._why() -- forget what segments and scorecards asked
+    for _, r in ipairs(decl.rules) do
+      if matches(r.segment, result.segment) and any_stage(r.stage, result.stages) then
+        local fired, why = r.when(a, t)
+        local seen = t._why()
+        if type(why) ~= "string" then why = seen ~= "" and seen or ("when() returned " .. tostring(fired)) end
+        trace(result, r.name, fired and true or false, why)
+        if fired then apply(result, r.actions, a, r.name, now, r.every) end
+      end
+    end
+    for _, h in ipairs(decl.handlers) do
+      for _, e in ipairs(t.events(h.event, h.within_text)) do
+        if h.when == nil or h.when(a, e, t) then
+          trace(result, "on " .. h.event, true, h.event .. " at " .. e.at)
+          apply(result, h.actions, a, "on " .. h.event, now, nil, e.at)
+        end
+      end
+    end
+    return result
+  end
+end
+
+return M
