@@ -1,3 +1,91 @@
-/* placeholder replaced below */
+/* tend test: busted specs in a trusted harness state (see lua/harness.h). */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "cli/cli.h"
-int tend_cmd_test(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+#include "lua/harness.h"
+
+static int is_dir(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A playbook folder holds *.lua files of its own. */
+static int has_lua_files(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        found = n > 4 && strcmp(e->d_name + n - 4, ".lua") == 0;
+    }
+    closedir(d);
+    return found;
+}
+
+/* Options of busted that take a value, so their value is not taken for a PATH. */
+static int takes_value(const char *opt) {
+    static const char *const with_value[] = {"-o", "--output", "-t", "--tags", "--exclude-tags", "--filter",
+                                             "--filter-out", "-p", "--pattern", "-m", "--lpath", "--helper",
+                                             "-r", "--run", "--seed", "--repeat", "-e", NULL};
+    for (int i = 0; with_value[i]; i++)
+        if (!strcmp(opt, with_value[i])) return 1;
+    return 0;
+}
+
+int tend_cmd_test(int argc, char **argv) {
+    const char *playbook = NULL;
+    char **args = calloc((size_t)argc + 4, sizeof *args);
+    char **owned = calloc((size_t)argc + 1, sizeof *owned);
+    int n = 0, nowned = 0, paths = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            free(args);
+            free(owned);
+            return tend_cmd_help(2, (char *[]){"help", "test", NULL});
+        }
+        if (!strcmp(a, "--playbook")) {
+            if (i + 1 >= argc) return tend_usage_error("test", "--playbook needs a folder");
+            playbook = argv[++i];
+            continue;
+        }
+        if (a[0] == '-') {
+            args[n++] = argv[i];
+            if (takes_value(a) && i + 1 < argc) args[n++] = argv[++i];
+            continue;
+        }
+        paths++;
+        /* A playbook folder: run its spec/ against it. */
+        char spec[4096];
+        snprintf(spec, sizeof spec, "%s/spec", a);
+        if (is_dir(a) && has_lua_files(a) && is_dir(spec)) {
+            if (!playbook) playbook = a;
+            args[n++] = owned[nowned++] = strdup(spec);
+        } else {
+            args[n++] = argv[i];
+        }
+    }
+    if (!paths) {
+        if (!playbook && has_lua_files(".") && is_dir("spec")) playbook = ".";
+        args[n++] = "spec";
+    }
+    /* Every *_spec.lua under the paths, whatever busted's .busted file says. */
+    args[n++] = "--pattern=_spec";
+    lua_State *L = tend_harness_new(playbook);
+    int code = 1;
+    if (!L) {
+        fprintf(stderr, "tend test: cannot create the harness state\n");
+    } else {
+        code = tend_harness_run_busted(L, args, n);
+        tend_harness_close(L);
+    }
+    for (int i = 0; i < nowned; i++) free(owned[i]);
+    free(owned);
+    free(args);
+    return code;
+}

@@ -1,0 +1,74 @@
+--- The spec API: what `require "tend"` gives a busted spec run by
+--- `tend test`. Playbooks run in their own sandboxed states (through the
+--- same facade as `tend eval`); this module only passes JSON across.
+local core = require "tend.harness.core"
+local json = require "tend.json"
+
+local M = { json = json }
+
+local DEFAULT_NOW = "2026-11-22T02:00:00Z"
+
+local Playbook = {}
+Playbook.__index = Playbook
+
+--- Evaluates one account; returns DESIGN's result object as a table.
+---@param account table  fields per DESIGN's data contract; `id` required
+---@param opts? {events?: table[], metrics?: table[], now?: string}
+---@return table result
+function Playbook:evaluate(account, opts)
+  opts = opts or {}
+  local out = core.evaluate(self.handle, json.encode(account), json.encode(opts.events or {}),
+                            json.encode(opts.metrics or {}), opts.now or DEFAULT_NOW)
+  return json.decode(out)
+end
+
+function Playbook:close() core.close(self.handle) end
+
+--- Opens a playbook folder in a fresh sandboxed state.
+---@param dir string
+---@param opts? {mem_limit?: integer, eval_timeout?: number}
+---@return table|nil playbook, string[]|nil problems, string|nil message
+function M.playbook(dir, opts)
+  opts = opts or {}
+  local h, problems, msg = core.open(dir, opts.mem_limit, opts.eval_timeout)
+  if not h then return nil, problems, msg end
+  return setmetatable({ handle = h, dir = dir, digest = core.digest(h) }, Playbook)
+end
+
+--- Writes files ({ ["rules.lua"] = "..." }) to a fresh folder and opens it.
+---@param files table<string, string>
+---@param opts? table
+function M.playbook_from(files, opts)
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p '" .. dir .. "'"))
+  for name, text in pairs(files) do
+    local f = assert(io.open(dir .. "/" .. name, "w"))
+    f:write(text)
+    f:close()
+  end
+  local pb, problems, msg = M.playbook(dir, opts)
+  os.execute("rm -rf '" .. dir .. "'")
+  return pb, problems, msg
+end
+
+--- Validates a playbook folder: ok, problems ("file:line: message" list).
+function M.check(dir)
+  local pb, problems, msg = M.playbook(dir)
+  if pb then pb:close() return true, {} end
+  return false, problems, msg
+end
+
+local default
+--- Evaluates against the playbook `tend test` was given.
+function M.evaluate(account, opts)
+  if not default then
+    assert(core.default_playbook ~= "", "no playbook: run `tend test PLAYBOOK_DIR` or pass --playbook")
+    local problems, msg
+    default, problems, msg = M.playbook(core.default_playbook)
+    assert(default, (msg or "") .. "\n" .. table.concat(problems or {}, "\n"))
+  end
+  return default:evaluate(account, opts)
+end
+
+return M
