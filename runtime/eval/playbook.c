@@ -105,7 +105,7 @@ static tend_status load_file(tend_playbook *pb, const char *path, tend_buf *prob
         return TEND_EPLAYBOOK;
     }
     if (tend_lua_pcall(L, 0, 0, pb->timeout_ms, &e) != TEND_OK) {
-        tend_buf_printf(problems, "%s: while loading: ", path);
+        if (e.status != TEND_ERUNTIME) tend_buf_printf(problems, "%s: while loading: ", path);
         add_problem(problems, e.msg);
         return TEND_EPLAYBOOK;
     }
@@ -181,11 +181,8 @@ tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, ten
         snprintf(path, sizeof path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
         if (load_file(pb, path, problems) != TEND_OK) broken = 1;
     }
-    if (broken) {
-        st = tend_fail(err, TEND_EPLAYBOOK, "%s: the playbook failed to load", dir);
-        goto done;
-    }
-    if ((st = finish(pb, problems, err)) != TEND_OK || problems->len > 0) {
+    /* Validate what did load even after a broken file: one run shows all. */
+    if ((st = finish(pb, problems, err)) != TEND_OK || problems->len > 0 || broken) {
         if (st == TEND_OK || st == TEND_EPLAYBOOK) st = tend_fail(err, TEND_EPLAYBOOK, "%s: the playbook is invalid", dir);
         else st = tend_fail(err, TEND_EPLAYBOOK, "%s: validating the playbook failed: %s", dir, err->msg);
         goto done;

@@ -134,8 +134,11 @@ static void encode_number(encoder *e, int idx) {
     } else {
         double d = lua_tonumber(e->L, idx);
         if (!isfinite(d)) fail(e, isnan(d) ? "NaN is not a JSON number" : "infinity is not a JSON number");
-        n = snprintf(tmp, sizeof tmp, "%.15g", d);
-        if (strtod(tmp, NULL) != d) n = snprintf(tmp, sizeof tmp, "%.17g", d);
+        /* The shortest of 15, 16 or 17 significant digits that reads back. */
+        for (int prec = 15; prec <= 17; prec++) {
+            n = snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+            if (strtod(tmp, NULL) == d) break;
+        }
         if (!strpbrk(tmp, ".eEn")) { tmp[n++] = '.'; tmp[n++] = '0'; tmp[n] = 0; }
     }
     tend_buf_add(e->out, tmp, (size_t)n);
@@ -190,8 +193,11 @@ static void encode_table(encoder *e, int idx) {
         }
         lua_pop(L, 1);
     }
+    if (count > 0 && !all_strings && !(is_array && count == n))
+        fail(e, "a table mixes non-string keys with string keys (or has holes)");
     e->depth++;
     e->path[e->depth].key = NULL;
+    e->path[e->depth].index = 0;
     if (count == 0) {
         int object = 0;
         if (lua_getmetatable(L, t)) {
@@ -212,7 +218,6 @@ static void encode_table(encoder *e, int idx) {
         }
         tend_buf_addc(e->out, ']');
     } else {
-        if (!all_strings) fail(e, "a table mixes non-string keys with string keys (or has holes)");
         /* Keys listed in the metatable's __jsonorder come first. */
         const char *order[32];
         int norder = 0, pushed = 0;

@@ -115,8 +115,11 @@ static int64_t now_ns(void) {
 static void timeout_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     /* Stays armed: raised again on every instruction, so a playbook's pcall
-     * cannot catch it and carry on. */
-    luaL_error(L, TEND_TIMEOUT_MSG);
+     * cannot catch it and carry on. Level 0 is the interrupted function. */
+    luaL_where(L, 0);
+    lua_pushliteral(L, TEND_TIMEOUT_MSG);
+    lua_concat(L, 2);
+    lua_error(L);
 }
 
 static void arm(lua_State *L) { lua_sethook(L, timeout_hook, LUA_MASKCOUNT, 1); }

@@ -31,8 +31,12 @@ tend_status tend_lua_pcall(lua_State *L, int nargs, int nresults, double budget_
         const char *m = lua_tostring(L, -1);
         if (!m) m = "(no message)";
         if (expired) {
+            /* Keep the "file:line: " where the hook struck. */
             const char *tb = strstr(m, "\nstack traceback:");
-            st = tend_fail(err, TEND_ETIMEOUT, "time budget of %.0f ms exceeded%s", budget_ms, tb ? tb : "");
+            const char *at = strstr(m, TEND_TIMEOUT_MSG);
+            int where = at && at - m < 512 ? (int)(at - m) : 0;
+            st = tend_fail(err, TEND_ETIMEOUT, "%.*stime budget of %.0f ms exceeded%s", where, m, budget_ms,
+                           tb ? tb : "");
         } else if (rc == LUA_ERRMEM || (mem && strstr(m, "not enough memory"))) {
             st = tend_fail(err, TEND_EMEMORY, "memory limit of %zu MiB exceeded", tend_limits_mem_limit(L) >> 20);
         } else {

@@ -188,14 +188,42 @@ static int valid_module_name(const char *s) {
     return !start;
 }
 
-static int try_file(lua_State *L, const char *dir, const char *rel, const char *suffix) {
+/* Pushes the chunk name and the path of dir/rel+suffix if it is readable.
+ * Stdlib chunks are named "@stdlib/...", so errors and tracebacks read the
+ * same on every machine. */
+static int try_file(lua_State *L, const char *dir, const char *label, const char *rel, const char *suffix) {
     if (!dir) return 0;
     lua_pushfstring(L, "%s/%s%s", dir, rel, suffix);
     if (access(lua_tostring(L, -1), R_OK) != 0) {
         lua_pop(L, 1);
         return 0;
     }
-    return 1; /* path left on the stack */
+    lua_pushfstring(L, "@%s/%s%s", label ? label : dir, rel, suffix);
+    lua_insert(L, -2);
+    return 1; /* chunk name and path left on the stack */
+}
+
+/* Loads a text chunk from path under the given chunk name. */
+static int load_chunk(lua_State *L, const char *path, const char *chunkname) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return luaL_error(L, "cannot open %s", path);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    size_t n;
+    do {
+        char *p = luaL_prepbuffer(&b);
+        n = fread(p, 1, LUAL_BUFFERSIZE, f);
+        luaL_addsize(&b, n);
+    } while (n == LUAL_BUFFERSIZE);
+    int err = ferror(f);
+    fclose(f);
+    if (err) return luaL_error(L, "cannot read %s", path);
+    luaL_pushresult(&b);
+    size_t len;
+    const char *text = lua_tolstring(L, -1, &len);
+    int rc = luaL_loadbufferx(L, text, len, chunkname, "t");
+    lua_remove(L, -2);
+    return rc;
 }
 
 static int sb_require(lua_State *L) {
@@ -220,12 +248,12 @@ static int sb_require(lua_State *L) {
         lua_getfield(L, LUA_REGISTRYINDEX, REG_STDLIB_DIR);
         const char *sdir = lua_tostring(L, -1);
         int stdlib_only = strcmp(name, "tend") == 0 || strncmp(name, "tend.", 5) == 0;
-        if (!(( !stdlib_only && (try_file(L, pdir, rel, ".lua") || try_file(L, pdir, rel, "/init.lua"))) ||
-              try_file(L, sdir, rel, ".lua") || try_file(L, sdir, rel, "/init.lua")))
+        if (!((!stdlib_only && (try_file(L, pdir, NULL, rel, ".lua") || try_file(L, pdir, NULL, rel, "/init.lua"))) ||
+              try_file(L, sdir, "stdlib", rel, ".lua") || try_file(L, sdir, "stdlib", rel, "/init.lua")))
             return luaL_error(L, "module '%s' not found in the playbook folder or the stdlib "
                                  "(the sandbox has no io, os, debug or C modules)", name);
         const char *path = lua_tostring(L, -1);
-        if (luaL_loadfilex(L, path, "t") != LUA_OK) return lua_error(L);
+        if (load_chunk(L, path, lua_tostring(L, -2)) != LUA_OK) return lua_error(L);
         lua_pushvalue(L, 1);
         lua_pushstring(L, path);
         lua_call(L, 2, 1);
