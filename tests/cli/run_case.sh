@@ -5,7 +5,8 @@
 # case's expected `stdout`, `stderr` (when present) and `exit` (default 0).
 # Set TEND_UPDATE_GOLDEN=1 to rewrite the expected files from this run.
 set -u
-export TEND="$1" CASE="$2"
+export TEND="$1" CASE
+CASE=$(realpath --relative-to="$PWD" "$2")
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 bash "$CASE/cmd" >"$out" 2>"$err"
