@@ -48,7 +48,7 @@ static tend_status list_files(const char *dir, char ***out, size_t *n, tend_erro
         names[count++] = strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, count, sizeof *names, cmp_names);
+    if (count) qsort(names, count, sizeof *names, cmp_names);
     *out = names;
     *n = count;
     return TEND_OK;
