@@ -54,21 +54,54 @@ static tend_status list_files(const char *dir, char ***out, size_t *n, tend_erro
     return TEND_OK;
 }
 
-static void digest_files(const char *dir, char **names, size_t n, char out[7 + 64 + 1]) {
+/* Every file of the playbook but its specs: the top-level files, modules it
+ * requires (lib/...) and templates all change what it decides. */
+static void collect_files(const char *dir, const char *rel, char ***names, size_t *n) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s%s%s", dir, *rel ? "/" : "", rel);
+    DIR *d = opendir(path);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || (!*rel && strcmp(e->d_name, "spec") == 0)) continue;
+        char sub[4096], full[8192];
+        snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+        snprintf(full, sizeof full, "%s/%s", dir, sub);
+        struct stat st;
+        if (stat(full, &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            collect_files(dir, sub, names, n);
+        } else if (S_ISREG(st.st_mode)) {
+            *names = realloc(*names, (*n + 1) * sizeof **names);
+            if (!*names) abort();
+            (*names)[(*n)++] = strdup(sub);
+        }
+    }
+    closedir(d);
+}
+
+static void digest_playbook(const char *dir, char out[7 + 64 + 1]) {
+    char **names = NULL;
+    size_t n = 0;
+    collect_files(dir, "", &names, &n);
+    if (n) qsort(names, n, sizeof *names, cmp_names);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
     for (size_t i = 0; i < n; i++) {
-        char path[4096];
+        char path[8192];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         EVP_DigestUpdate(ctx, names[i], strlen(names[i]) + 1);
         FILE *f = fopen(path, "rb");
-        if (!f) continue;
-        char buf[8192];
-        size_t got;
-        while ((got = fread(buf, 1, sizeof buf, f)) > 0) EVP_DigestUpdate(ctx, buf, got);
-        fclose(f);
+        if (f) {
+            char buf[8192];
+            size_t got;
+            while ((got = fread(buf, 1, sizeof buf, f)) > 0) EVP_DigestUpdate(ctx, buf, got);
+            fclose(f);
+        }
         EVP_DigestUpdate(ctx, "", 1);
+        free(names[i]);
     }
+    free(names);
     unsigned char md[32];
     unsigned int len = 0;
     EVP_DigestFinal_ex(ctx, md, &len);
@@ -170,7 +203,7 @@ tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, ten
         st = tend_fail(err, TEND_EPLAYBOOK, "%s: no .lua files: a playbook is a folder of Lua files", dir);
         goto done;
     }
-    digest_files(dir, names, n, pb->digest);
+    digest_playbook(dir, pb->digest);
     if ((st = begin(pb, err)) != TEND_OK) {
         st = tend_fail(err, TEND_EPLAYBOOK, "cannot start the playbook DSL: %s", err->msg);
         goto done;
@@ -251,7 +284,7 @@ static int run_account(lua_State *L) {
         tend_buf_printf(r->out, ",\"%s\":", result_keys[i].key);
         lua_pushstring(L, result_keys[i].key);
         if (lua_rawget(L, res) == LUA_TNIL) tend_buf_adds(r->out, result_keys[i].absent);
-        else tend_json_encode(L, -1, r->out);
+        else tend_json_encode_as(L, -1, r->out, result_keys[i].key);
         lua_pop(L, 1);
     }
     tend_buf_adds(r->out, "}\n");

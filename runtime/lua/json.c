@@ -109,6 +109,7 @@ void tend_json_quote(tend_buf *out, const char *s, size_t len) {
 typedef struct {
     lua_State *L;
     tend_buf *out;
+    const char *root; /* what the top value is called in error messages */
     /* The path to the value being written, for error messages only. */
     struct { const char *key; lua_Integer index; } path[TEND_JSON_MAX_DEPTH + 1];
     int depth;
@@ -116,7 +117,7 @@ typedef struct {
 
 static void fail(encoder *e, const char *what) {
     tend_buf p = {0};
-    tend_buf_adds(&p, "value");
+    tend_buf_adds(&p, e->root);
     for (int i = 1; i <= e->depth; i++) {
         if (e->path[i].key) tend_buf_printf(&p, ".%s", e->path[i].key);
         else tend_buf_printf(&p, "[%lld]", (long long)e->path[i].index);
@@ -274,10 +275,12 @@ static void encode_value(encoder *e, int idx) {
     }
 }
 
-void tend_json_encode(lua_State *L, int idx, tend_buf *out) {
-    encoder e = {.L = L, .out = out, .depth = 0};
+void tend_json_encode_as(lua_State *L, int idx, tend_buf *out, const char *root) {
+    encoder e = {.L = L, .out = out, .root = root, .depth = 0};
     encode_value(&e, lua_absindex(L, idx));
 }
+
+void tend_json_encode(lua_State *L, int idx, tend_buf *out) { tend_json_encode_as(L, idx, out, "value"); }
 
 /* ---- module tend.json ------------------------------------------------ */
 

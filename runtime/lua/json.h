@@ -23,6 +23,8 @@ void tend_json_push(lua_State *L, const json_t *v);
 /* Appends the Lua value at idx to out as JSON. Raises a Lua error naming
  * the path of the offending value (NaN, cycle, bad key, invalid UTF-8). */
 void tend_json_encode(lua_State *L, int idx, tend_buf *out);
+/* The same, calling the top value `root` in error messages ("actions"). */
+void tend_json_encode_as(lua_State *L, int idx, tend_buf *out, const char *root);
 
 /* Appends s as a JSON string literal (quoted, escaped); s must be UTF-8. */
 void tend_json_quote(tend_buf *out, const char *s, size_t len);

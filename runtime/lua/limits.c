@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- memory ---------------------------------------------------------- */
 
@@ -91,6 +92,7 @@ int tend_limits_mem_exceeded(lua_State *L) {
  * fixed table of slots; a slot belongs to its thread for the thread's life. */
 typedef struct {
     _Atomic int64_t deadline_ns; /* 0: no budget running */
+    _Atomic int64_t grace_ns;    /* how long past the deadline before giving up */
     atomic_int in_use;
     pthread_t thread;
     volatile sig_atomic_t expired;
@@ -135,6 +137,18 @@ static void on_budget_signal(int sig) {
     if (L) arm(L);
 }
 
+/* Last resort: Lua code the hook cannot reach (a finalizer, a handler run
+ * with hooks off) has held the thread far past its budget. The state cannot
+ * be unwound from outside, so the process stops with a clear message rather
+ * than hang the scheduler that started it. */
+static void stuck(budget *b) {
+    (void)b;
+    static const char msg[] = "tend: a playbook kept running past its time budget where it cannot be "
+                              "interrupted (a finalizer or error handler?); stopping\n";
+    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) { /* nothing more to do */ }
+    _exit(3);
+}
+
 static void *watchdog(void *arg) {
     (void)arg;
     for (;;) {
@@ -145,7 +159,9 @@ static void *watchdog(void *arg) {
             budget *b = &budgets[i];
             if (!atomic_load(&b->in_use)) continue;
             int64_t d = atomic_load(&b->deadline_ns);
-            if (d != 0 && now >= d && !b->expired) pthread_kill(b->thread, BUDGET_SIGNAL);
+            if (d == 0 || now < d) continue;
+            if (!b->expired) pthread_kill(b->thread, BUDGET_SIGNAL);
+            else if (now - d > atomic_load(&b->grace_ns)) stuck(b);
         }
     }
     return NULL;
@@ -195,7 +211,9 @@ void tend_limits_begin(lua_State *L, double ms) {
     budget *b = claim_budget();
     b->current = L;
     b->expired = 0;
-    atomic_store(&b->deadline_ns, now_ns() + (int64_t)(ms * 1e6));
+    int64_t budget_ns = (int64_t)(ms * 1e6);
+    atomic_store(&b->grace_ns, budget_ns > 5000000000LL ? budget_ns : 5000000000LL);
+    atomic_store(&b->deadline_ns, now_ns() + budget_ns);
 }
 
 int tend_limits_end(lua_State *L) {
@@ -221,8 +239,9 @@ lua_State *tend_limits_enter_thread(lua_State *co) {
     lua_State *prev = b->current;
     b->current = co;
     /* A coroutine may still carry a hook from an earlier, expired budget. */
+    lua_sethook(co, NULL, 0, 0);
+    /* Re-check after clearing: the signal may have come in between. */
     if (b->expired) arm(co);
-    else lua_sethook(co, NULL, 0, 0);
     return prev;
 }
 

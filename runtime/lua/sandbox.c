@@ -22,7 +22,7 @@
 
 static const char *const base_allowed[] = {
     "assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
-    "rawlen", "select", "setmetatable", "tonumber", "tostring", "type", "xpcall", "_VERSION", NULL,
+    "rawlen", "select", "tonumber", "tostring", "type", "_VERSION", NULL,
 };
 
 /* ---- read-only views ------------------------------------------------- */
@@ -125,6 +125,87 @@ static int sb_rawset(lua_State *L) {
     if (is_readonly(L, 1)) return luaL_error(L, "attempt to modify a read-only table with rawset");
     lua_settop(L, 3);
     lua_rawset(L, 1);
+    return 1;
+}
+
+/* setmetatable: no __gc or __close. Lua runs finalizers with hooks off, so
+ * a looping __gc would escape the time budget; __close likewise runs while
+ * a coroutine is closed or an error unwinds. */
+static int sb_setmetatable(lua_State *L) {
+    if (lua_istable(L, 2)) {
+        static const char *const banned[] = {"__gc", "__close", NULL};
+        for (int i = 0; banned[i]; i++) {
+            lua_pushstring(L, banned[i]);
+            int has = lua_rawget(L, 2) != LUA_TNIL;
+            lua_pop(L, 1);
+            if (has) return luaL_error(L, "metatables with %s are not allowed in the sandbox", banned[i]);
+        }
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* The message handler of a playbook's xpcall runs with hooks off when the
+ * error is the timeout (raised from inside the hook), so once the budget
+ * is spent the handler is skipped and the error passes through. */
+static int guarded_handler(lua_State *L) {
+    if (tend_limits_expired()) return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int sb_xpcall(lua_State *L) {
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, guarded_handler, 1);
+    lua_replace(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1)); /* the base library's xpcall */
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* string.rep of an empty result loops n times in C without allocating,
+ * out of reach of both the hook and the memory cap. */
+static int sb_rep(lua_State *L) {
+    size_t l, lsep = 0;
+    luaL_checklstring(L, 1, &l);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_optlstring(L, 3, "", &lsep);
+    if (n <= 0 || (l == 0 && (lsep == 0 || n == 1))) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* table.move over a huge range of nils allocates nothing; this copy of
+ * ltablib's tmove polls the time budget as it goes. */
+static int sb_tmove(lua_State *L) {
+    lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3), t = luaL_checkinteger(L, 4);
+    int tt = !lua_isnoneornil(L, 5) ? 5 : 1;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, tt, LUA_TTABLE);
+    if (e >= f) {
+        luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+        lua_Integer n = e - f + 1;
+        luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
+        int forward = t > e || t <= f || (tt != 1 && !lua_compare(L, 1, tt, LUA_OPEQ));
+        for (lua_Integer i = 0; i < n; i++) {
+            if ((i & 1023) == 0) tend_limits_check(L);
+            lua_Integer k = forward ? i : n - 1 - i;
+            lua_geti(L, 1, f + k);
+            lua_seti(L, tt, t + k);
+        }
+    }
+    lua_pushvalue(L, tt);
     return 1;
 }
 
@@ -315,17 +396,43 @@ static int sb_resume(lua_State *L) {
     return r + 1;
 }
 
+/* Closing a coroutine may run its pending __close handlers: do it as the
+ * running thread, under the budget. */
+static int close_thread(lua_State *L, lua_State *co) {
+    lua_State *prev = tend_limits_enter_thread(co);
+#if LUA_VERSION_RELEASE_NUM >= 50406
+    int stat = lua_closethread(co, L);
+#else
+    (void)L;
+    int stat = lua_resetthread(co);
+#endif
+    tend_limits_leave_thread(prev);
+    return stat;
+}
+
+static int sb_close(lua_State *L) {
+    lua_State *co = lua_tothread(L, 1);
+    luaL_argexpected(L, co, 1, "coroutine");
+    int status = lua_status(co);
+    if (co == L || (status == LUA_OK && lua_getstack(co, 0, &(lua_Debug){0})))
+        return luaL_error(L, "cannot close a %s coroutine", co == L ? "running" : "normal");
+    status = close_thread(L, co);
+    if (status == LUA_OK) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    lua_pushboolean(L, 0);
+    lua_xmove(co, L, 1);
+    return 2;
+}
+
 static int auxwrap(lua_State *L) {
     lua_State *co = lua_tothread(L, lua_upvalueindex(1));
     int r = auxresume(L, co, lua_gettop(L));
     if (r < 0) {
         int stat = lua_status(co);
         if (stat != LUA_OK && stat != LUA_YIELD) {
-#if LUA_VERSION_RELEASE_NUM >= 50406
-            stat = lua_closethread(co, L);
-#else
-            stat = lua_resetthread(co);
-#endif
+            stat = close_thread(L, co);
             lua_xmove(co, L, 1);
         }
         if (stat != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
@@ -379,6 +486,12 @@ static int build(lua_State *L) {
     lua_setfield(L, env, "load");
     lua_pushcfunction(L, sb_rawset);
     lua_setfield(L, env, "rawset");
+    lua_getfield(L, orig, "setmetatable");
+    lua_pushcclosure(L, sb_setmetatable, 1);
+    lua_setfield(L, env, "setmetatable");
+    lua_getfield(L, orig, "xpcall");
+    lua_pushcclosure(L, sb_xpcall, 1);
+    lua_setfield(L, env, "xpcall");
     lua_pushcfunction(L, sb_require);
     lua_setfield(L, env, "require");
     tend_open_host(L);
@@ -392,6 +505,9 @@ static int build(lua_State *L) {
     open_lib(L, LUA_STRLIBNAME, luaopen_string);
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
+    lua_getfield(L, -1, "rep");
+    lua_pushcclosure(L, sb_rep, 1);
+    lua_setfield(L, -2, "rep");
     tend_pattern_install(L, -1);
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);
@@ -401,6 +517,8 @@ static int build(lua_State *L) {
     set_readonly_global(L, env, LUA_STRLIBNAME);
 
     open_lib(L, LUA_TABLIBNAME, luaopen_table);
+    lua_pushcfunction(L, sb_tmove);
+    lua_setfield(L, -2, "move");
     set_readonly_global(L, env, LUA_TABLIBNAME);
     open_lib(L, LUA_MATHLIBNAME, luaopen_math);
     set_readonly_global(L, env, LUA_MATHLIBNAME);
@@ -411,6 +529,8 @@ static int build(lua_State *L) {
     lua_setfield(L, -2, "resume");
     lua_pushcfunction(L, sb_wrap);
     lua_setfield(L, -2, "wrap");
+    lua_pushcfunction(L, sb_close);
+    lua_setfield(L, -2, "close");
     set_readonly_global(L, env, LUA_COLIBNAME);
 
     lua_newtable(L);

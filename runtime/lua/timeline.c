@@ -70,6 +70,8 @@ static void visible_events(const timeline *t, const tend_event **first, const te
     *end = e;
 }
 
+static lua_Integer calendar_days(int64_t from, int64_t to);
+
 static const tend_event *last_of(const timeline *t, uint32_t type) {
     const tend_event *first, *e;
     visible_events(t, &first, &e);
@@ -80,6 +82,7 @@ static const tend_event *last_of(const timeline *t, uint32_t type) {
     return NULL;
 }
 
+/* days_since(type): calendar days since the last such event (math.huge if never). */
 static int l_days_since(lua_State *L) {
     timeline *t = get(L);
     const char *type = luaL_checkstring(L, 1);
@@ -89,7 +92,7 @@ static int l_days_since(lua_State *L) {
         lua_pushnumber(L, HUGE_VAL);
         return 1;
     }
-    lua_Integer days = (lua_Integer)floor((double)(t->now - e->at) / 86400.0);
+    lua_Integer days = calendar_days(e->at, t->now);
     remember(t, (double)days, "days_since(%s)%s", type, "");
     lua_pushinteger(L, days);
     return 1;
@@ -250,19 +253,25 @@ static int64_t date_arg(lua_State *L, int idx) {
     return e;
 }
 
-/* days_until(date): whole days from now until date (negative once past). */
+/* Calendar days (UTC) between two times: what people mean by "8 days ago"
+ * or "renewal in 120 days", whatever the hour of the nightly run. */
+static lua_Integer calendar_days(int64_t from, int64_t to) {
+    return (lua_Integer)(floor((double)to / 86400.0) - floor((double)from / 86400.0));
+}
+
+/* days_until(date): calendar days from today until date (negative once past). */
 static int l_days_until(lua_State *L) {
     timeline *t = get(L);
-    lua_Integer d = (lua_Integer)floor((double)(date_arg(L, 1) - t->now) / 86400.0);
+    lua_Integer d = calendar_days(t->now, date_arg(L, 1));
     remember(t, (double)d, "days_until(%s)%s", lua_tostring(L, 1), "");
     lua_pushinteger(L, d);
     return 1;
 }
 
-/* days_since_date(date): whole days from date until now. */
+/* days_since_date(date): calendar days from date until today. */
 static int l_days_since_date(lua_State *L) {
     timeline *t = get(L);
-    lua_Integer d = (lua_Integer)floor((double)(t->now - date_arg(L, 1)) / 86400.0);
+    lua_Integer d = calendar_days(date_arg(L, 1), t->now);
     remember(t, (double)d, "days_since_date(%s)%s", lua_tostring(L, 1), "");
     lua_pushinteger(L, d);
     return 1;

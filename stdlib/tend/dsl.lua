@@ -23,16 +23,16 @@ local ACTION_KINDS = {
 
 local KEYS = {
   segment   = { "when", "touch", "description" },
-  scorecard = { "bands", "blockers", "blocked_band", "description" },
+  scorecard = { "bands", "blockers", "blocked_band", "stage", "description" },
   dimension = { "weight", "score", "description" },
   health    = { "score", "bands", "description" },
-  rule      = { "segment", "stage", "when", "every", "actions", "description" },
+  rule      = { "segment", "stage", "when", "every", "once_per", "actions", "description" },
   on        = { "when", "within", "description" },
   schedule  = { "cron", "run", "description" },
 }
 
+--- The marker every action's metatable reports (getmetatable(a) == Action).
 local Action = {}
-Action.__index = Action
 
 local function set_of(list)
   local s = {}
@@ -135,9 +135,38 @@ function M.new()
 
   -- Actions -------------------------------------------------------------
 
-  local function new_action(kind, name, where, opts)
+  --- An action is a read-only view of its fields: a playbook holding one
+  --- cannot change what a rule sends between accounts.
+  local new_action -- defined below; calling an action makes a new one
+
+  --- `email "x"` is an action; `email "x" { to = "csm" }` adds options.
+  local function call_action(self, opts)
+    local where = host.where(2)
+    local name = self[ACTION_KINDS[self.kind].name]
+    if type(opts) ~= "table" then
+      problem(where, "%s '%s': options must be a table", self.kind, tostring(name))
+      return self
+    end
+    local merged = {}
+    for _, k in ipairs(ACTION_KINDS[self.kind].options) do merged[k] = self[k] end
+    for k, v in pairs(opts) do merged[k] = v end
+    return new_action(self.kind, name, self.where, merged)
+  end
+
+  local function frozen(fields)
+    return setmetatable({}, {
+      __index = fields,
+      __newindex = function() error("actions are read-only once declared", 2) end,
+      __call = call_action,
+      __pairs = function() return next, fields, nil end,
+      __metatable = Action,
+      __tend_readonly = true,
+    })
+  end
+
+  function new_action(kind, name, where, opts)
     local spec = ACTION_KINDS[kind]
-    local a = setmetatable({ kind = kind, [spec.name] = name, where = where }, Action)
+    local a = { kind = kind, [spec.name] = name, where = where }
     if opts then
       local allowed = set_of(spec.options)
       for k, v in pairs(opts) do
@@ -155,20 +184,7 @@ function M.new()
       problem(where, "%s: needs a name, like %s \"...\"", kind, kind)
     end
     a.every_seconds = check_duration(kind, name, where, "every", a.every)
-    return a
-  end
-
-  --- `email "x"` is an action; `email "x" { to = "csm" }` adds options.
-  function Action.__call(self, opts)
-    local where = host.where(2)
-    if type(opts) ~= "table" then
-      problem(where, "%s '%s': options must be a table", self.kind, tostring(self[ACTION_KINDS[self.kind].name]))
-      return self
-    end
-    local merged = {}
-    for _, k in ipairs(ACTION_KINDS[self.kind].options) do merged[k] = self[k] end
-    for k, v in pairs(opts) do merged[k] = v end
-    return new_action(self.kind, self[ACTION_KINDS[self.kind].name], self.where, merged)
+    return frozen(a)
   end
 
   local function action_constructor(kind)
@@ -269,7 +285,7 @@ function M.new()
       if unique("scorecard", name, where) then
         decl.scorecards[#decl.scorecards + 1] = {
           name = name, dimensions = dims, bands = t.bands, blockers = blockers,
-          blocked_band = t.blocked_band, where = where,
+          blocked_band = t.blocked_band, stage = t.stage, where = where,
         }
       end
     end
@@ -310,14 +326,18 @@ function M.new()
     return function(t)
       if not check_keys("rule", name, where, t) then return end
       check_function("rule", name, where, "when", t.when, true)
+      check_function("rule", name, where, "once_per", t.once_per, false)
       local every = check_duration("rule", name, where, "every", t.every)
+      if every and t.once_per then
+        problem(where, "rule '%s': give 'every' or 'once_per', not both", tostring(name))
+      end
       if type(t.actions) ~= "table" or #t.actions == 0 then
         problem(where, "rule '%s': 'actions' must be a non-empty list", tostring(name))
       end
       local actions = check_actions("rule", name, where, type(t.actions) == "table" and t.actions or {})
       if unique("rule", name, where) then
         decl.rules[#decl.rules + 1] = {
-          name = name, segment = t.segment, stage = t.stage, when = t.when,
+          name = name, segment = t.segment, stage = t.stage, when = t.when, once_per = t.once_per,
           every = every, every_text = t.every, actions = actions, where = where,
         }
       end
@@ -381,22 +401,24 @@ function M.new()
         problem(segs[#segs].where, "no fallback segment: the last segment ('%s') must have no 'when'", segs[#segs].name)
       end
     end
-    local function check_refs(r, key, kind)
+    -- Filters name declared segments and stages; they become sets.
+    local function check_refs(what, r, key, kind)
       local v = r[key]
       if v == nil then return end
       local list = type(v) == "table" and v or { v }
       r[key] = set_of(list)
       for _, n in ipairs(list) do
         if not names[kind][n] then
-          problem(r.where, "rule '%s': %s '%s' is not declared (declared: %s)", r.name, kind, tostring(n),
+          problem(r.where, "%s '%s': %s '%s' is not declared (declared: %s)", what, r.name, kind, tostring(n),
                   next(names[kind]) and sorted_keys(names[kind]) or "none")
         end
       end
     end
     for _, r in ipairs(decl.rules) do
-      check_refs(r, "segment", "segment")
-      check_refs(r, "stage", "stage")
+      check_refs("rule", r, "segment", "segment")
+      check_refs("rule", r, "stage", "stage")
     end
+    for _, sc in ipairs(decl.scorecards) do check_refs("scorecard", sc, "stage", "stage") end
     for _, sc in ipairs(decl.scorecards) do
       if sc.blocked_band ~= nil then
         local ok = false

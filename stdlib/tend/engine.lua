@@ -36,19 +36,19 @@ local function band_of(bands, x)
   return bands[#bands][2]
 end
 
-local function call_score(kind, name, fn, a, t)
+local function call_score(kind, name, fn, a, t, r)
   local v = fn
-  if type(fn) == "function" then v = fn(a, t) end
+  if type(fn) == "function" then v = fn(a, t, r) end
   if v ~= nil and type(v) ~= "number" then
     error(string.format("%s '%s' returned %s, expected a number or nil", kind, name, type(v)), 0)
   end
   return v
 end
 
-local function scorecard_result(sc, a, t)
+local function scorecard_result(sc, a, t, r)
   local dims, order, total = setmetatable({}, OBJECT_MT), {}, 0
   for _, d in ipairs(sc.dimensions) do
-    local s = call_score("dimension", d.name, d.score, a, t)
+    local s = call_score("dimension", d.name, d.score, a, t, r)
     order[#order + 1] = d.name
     if s == nil then
       dims[d.name] = json.null -- unknown: counts as 0 in the total
@@ -61,8 +61,8 @@ local function scorecard_result(sc, a, t)
   local band = band_of(sc.bands, total)
   local blockers = {}
   for _, b in ipairs(sc.blockers) do
-    local r = b.fn(a, t)
-    if r then blockers[#blockers + 1] = type(r) == "string" and r or (b.name or ("blocker " .. tostring(b.index))) end
+    local why = b.fn(a, t, r)
+    if why then blockers[#blockers + 1] = type(why) == "string" and why or (b.name or ("blocker " .. tostring(b.index))) end
   end
   -- DOMAIN G4: a blocker holds an account back from the top band.
   if #blockers > 0 and band == sc.bands[1][2] then
@@ -79,12 +79,18 @@ local function period(now, every)
   return every % 86400 == 0 and host.date(start) or host.isotime(start)
 end
 
-local function intent(action, a, rule, period_text)
+--- Option values may be functions of (a, t, r): per-account data such as
+--- the blocker an extension notice must name (DOMAIN C3).
+local function intent(action, a, t, r, rule, period_text)
   local field = NAME_FIELD[action.kind]
   local name = action[field]
   local out = setmetatable({ kind = action.kind, [field] = name, rule = rule }, ACTION_MT[action.kind])
   for _, k in ipairs(dsl.ACTION_KINDS[action.kind].options) do
-    if k ~= "every" and k ~= "when" then out[k] = action[k] end
+    if k ~= "every" and k ~= "when" then
+      local v = action[k]
+      if type(v) == "function" then v = v(a, t, r) end
+      out[k] = v
+    end
   end
   if action.kind == "email" then
     out.to = out.to or "champion"
@@ -107,14 +113,14 @@ end
 
 --- Applies fired actions: flags and stages change the result directly,
 --- everything (flags aside) becomes an intent for the host.
-local function apply(result, actions, a, rule, now, every, period_text)
+local function apply(result, actions, a, t, rule, now, every, period_text)
   for _, act in ipairs(actions) do
     if act.kind == "flag" then add_unique(result.flags, act.flag)
     elseif act.kind == "unflag" then remove(result.flags, act.flag)
     else
       if act.kind == "stage" then add_unique(result.stages, act.stage) end
       local p = period_text or period(now, act.every_seconds or every)
-      result.actions[#result.actions + 1] = intent(act, a, rule, p)
+      result.actions[#result.actions + 1] = intent(act, a, t, result, rule, p)
     end
   end
 end
@@ -134,6 +140,8 @@ local function any_stage(filter, stages)
 end
 
 --- Compiles declarations into `evaluate(account, now) -> result`.
+--- Every function after the segments also receives `r`, the result so far
+--- (segment, touch, stages, scorecards, health, flags): read it, don't write it.
 ---@param decl table  what dsl builder.finish() returned
 ---@param t table     the timeline module (bound by the host per account)
 ---@return fun(a: table, now: integer): table
@@ -151,13 +159,15 @@ function M.compile(decl, t)
       end
     end
     for _, st in ipairs(decl.journey) do
-      if st.when(a, t) then result.stages[#result.stages + 1] = st.name end
+      if st.when(a, t, result) then result.stages[#result.stages + 1] = st.name end
     end
     for _, sc in ipairs(decl.scorecards) do
-      result.scorecards[sc.name] = scorecard_result(sc, a, t)
+      if any_stage(sc.stage, result.stages) then
+        result.scorecards[sc.name] = scorecard_result(sc, a, t, result)
+      end
     end
     if decl.health then
-      local score = call_score("health", "score", decl.health.score, a, t)
+      local score = call_score("health", "score", decl.health.score, a, t, result)
       if score ~= nil then
         score = math.max(0, math.min(100, math.floor(score + 0.5)))
         result.health = setmetatable({ score = score, band = band_of(decl.health.bands, score) }, HEALTH_MT)
@@ -166,18 +176,21 @@ function M.compile(decl, t)
     t._why() -- forget what segments and scorecards asked
     for _, r in ipairs(decl.rules) do
       if matches(r.segment, result.segment) and any_stage(r.stage, result.stages) then
-        local fired, why = r.when(a, t)
+        local fired, why = r.when(a, t, result)
         local seen = t._why()
         if type(why) ~= "string" then why = seen ~= "" and seen or ("when() returned " .. tostring(fired)) end
         trace(result, r.name, fired and true or false, why)
-        if fired then apply(result, r.actions, a, r.name, now, r.every) end
+        if fired then
+          local once = r.once_per and r.once_per(a, t, result)
+          apply(result, r.actions, a, t, r.name, now, r.every, once and tostring(once) or nil)
+        end
       end
     end
     for _, h in ipairs(decl.handlers) do
       for _, e in ipairs(t.events(h.event, h.within_text)) do
-        if h.when == nil or h.when(a, e, t) then
+        if h.when == nil or h.when(a, e, t, result) then
           trace(result, "on " .. h.event, true, h.event .. " at " .. e.at)
-          apply(result, h.actions, a, "on " .. h.event, now, nil, e.at)
+          apply(result, h.actions, a, t, "on " .. h.event, now, nil, e.at)
         end
       end
     end

@@ -7,7 +7,7 @@ describe("the no_login_7d rule", function()
         now = "2026-11-22T02:00:00Z" })
     assert.are.same({ "needs_followup" }, r.flags)
     assert.are.equal("reengagement", r.actions[1].template)
-    assert.are.equal("days_since(login) = 7", r.trace[1].why)
+    assert.are.equal("days_since(login) = 8", r.trace[1].why)
   end)
 
   it("does not share state with the playbook: the spec cannot see its globals", function()
