@@ -41,6 +41,7 @@ end
 local NOW = parse_time(now_text)
 local EVALUATED_AT = os.date("!%Y-%m-%dT%H:%M:%SZ", NOW)
 local TODAY = os.date("!%Y-%m-%d", NOW)
+local TODAY_N = floor(NOW / DAY) -- today as a day number
 local WEEK = 7 * DAY
 local THIS_WEEK = os.date("!%Y-%m-%d", NOW - NOW % WEEK) -- the period of "every 7d" actions
 
@@ -82,12 +83,12 @@ for _, list in pairs(metrics_of) do by_time(list, "day") end
 
 local NO_EVENTS, NO_METRICS = {}, {}
 
--- Timeline helpers. ---------------------------------------------------------
+-- Timeline helpers (days are calendar days, as in tend's timeline). ----------
 
 local function days_since(evs, typ)
   for i = #evs, 1, -1 do
     local e = evs[i]
-    if e.type == typ then return floor((NOW - e.t) / DAY) end
+    if e.type == typ then return TODAY_N - floor(e.t / DAY) end
   end
   return huge
 end
@@ -132,8 +133,9 @@ local function trend(ms, field, window)
   return (cur - prev) / prev
 end
 
-local function days_since_date(s) return floor((NOW - parse_time(s)) / DAY) end
-local function days_until(s) return floor((parse_time(s) - NOW) / DAY) end
+-- Calendar days (UTC), whatever the hour of the run.
+local function days_since_date(s) return TODAY_N - floor(parse_time(s) / DAY) end
+local function days_until(s) return floor(parse_time(s) / DAY) - TODAY_N end
 
 local function assessed(evs, dimension)
   for i = #evs, 1, -1 do
