@@ -156,12 +156,14 @@ int tend_cmd_eval(int argc, char **argv) {
         code = 1;
         goto done;
     }
-    if (rs.failed || rs.rejected || ev.rejected || me.rejected || isatty(STDERR_FILENO))
+    int problems_seen = rs.failed || rs.rejected || rs.population_failed || ev.rejected || me.rejected;
+    if (problems_seen || isatty(STDERR_FILENO))
         fprintf(stderr,
                 "tend eval: %zu accounts: %zu evaluated, %zu failed, %zu rejected; "
-                "events: %zu loaded, %zu rejected; metrics: %zu loaded, %zu rejected\n",
-                rs.accounts, rs.evaluated, rs.failed, rs.rejected, ev.loaded, ev.rejected, me.loaded, me.rejected);
-    code = rs.failed || rs.rejected || ev.rejected || me.rejected ? 1 : 0;
+                "events: %zu loaded, %zu rejected; metrics: %zu loaded, %zu rejected%s\n",
+                rs.accounts, rs.evaluated, rs.failed, rs.rejected, ev.loaded, ev.rejected, me.loaded, me.rejected,
+                rs.population_failed ? "; some accounts failed the population pass" : "");
+    code = problems_seen ? 1 : 0;
 done:
     tend_buf_free(&problems);
     tend_history_free(&h);

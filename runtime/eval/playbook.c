@@ -19,7 +19,7 @@
 
 struct tend_playbook {
     lua_State *L;
-    int evaluate_ref;
+    int evaluate_ref, collect_ref, summarize_ref; /* LUA_NOREF when absent */
     double timeout_ms;
     char digest[7 + 64 + 1];
     tend_buf summary;
@@ -145,7 +145,7 @@ static tend_status load_file(tend_playbook *pb, const char *path, tend_buf *prob
     return TEND_OK;
 }
 
-/* boot.finish(builder) -> evaluate | nil, problems, summary */
+/* boot.finish(builder) -> compiled | nil, problems, summary */
 static tend_status finish(tend_playbook *pb, tend_buf *problems, tend_error *err) {
     lua_State *L = pb->L; /* stack: boot, builder */
     lua_getfield(L, -2, "finish");
@@ -158,7 +158,7 @@ static tend_status finish(tend_playbook *pb, tend_buf *problems, tend_error *err
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
-    static const char *const kinds[] = {"segments", "scorecards", "stages", "rules", "handlers", NULL};
+    static const char *const kinds[] = {"segments", "scorecards", "stages", "rules", "handlers", "populations", NULL};
     for (int i = 0; kinds[i]; i++) {
         lua_getfield(L, -1, kinds[i]);
         tend_buf_printf(&pb->summary, "%-10s %lld\n", kinds[i], (long long)lua_tointeger(L, -1));
@@ -170,11 +170,17 @@ static tend_status finish(tend_playbook *pb, tend_buf *problems, tend_error *err
         lua_pop(L, 1);
     }
     lua_pop(L, 4); /* nil, schedules, summary, problems */
-    if (!lua_isfunction(L, -1)) {
+    if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
         return TEND_EPLAYBOOK;
     }
-    pb->evaluate_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    int *refs[] = {&pb->evaluate_ref, &pb->collect_ref, &pb->summarize_ref};
+    const char *names[] = {"evaluate", "collect", "summarize"};
+    for (int i = 0; i < 3; i++) {
+        lua_getfield(L, -1, names[i]);
+        *refs[i] = lua_isfunction(L, -1) ? luaL_ref(L, LUA_REGISTRYINDEX) : (lua_pop(L, 1), LUA_NOREF);
+    }
+    lua_pop(L, 1);
     return TEND_OK;
 }
 
@@ -187,7 +193,7 @@ tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, ten
     if (st != TEND_OK) return st;
     tend_playbook *pb = calloc(1, sizeof *pb);
     if (!pb) abort();
-    pb->evaluate_ref = LUA_NOREF;
+    pb->evaluate_ref = pb->collect_ref = pb->summarize_ref = LUA_NOREF;
     pb->timeout_ms = o->eval_timeout_ms > 0 ? o->eval_timeout_ms : TEND_DEFAULT_EVAL_TIMEOUT_MS;
     tend_sandbox_opts so = {
         .mem_limit = o->mem_limit ? o->mem_limit : TEND_DEFAULT_MEM_LIMIT,
@@ -323,6 +329,76 @@ tend_status tend_playbook_evaluate(tend_playbook *pb, json_t *account, const ten
         write_failure(out, account, now, pb->digest, err);
     }
     return st;
+}
+
+/* ---- the population pass ------------------------------------------------ */
+
+int tend_playbook_has_population(const tend_playbook *pb) { return pb->collect_ref != LUA_NOREF; }
+
+static int run_collect(lua_State *L) {
+    run_args *r = lua_touserdata(L, 1);
+    const char *id = json_string_value(json_object_get(r->account, "id"));
+    tend_timeline_bind(L, r->h, tend_history_find(r->h, id), r->now);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, r->pb->collect_ref);
+    tend_json_push(L, r->account);
+    lua_pushinteger(L, r->now);
+    lua_call(L, 2, 1);
+    tend_json_encode_as(L, -1, r->out, "collected");
+    tend_buf_addc(r->out, '\n');
+    return 0;
+}
+
+tend_status tend_playbook_collect(tend_playbook *pb, json_t *account, const tend_history *h, int64_t now,
+                                  tend_buf *out, tend_error *err) {
+    static const tend_history empty_history;
+    size_t mark = out->len;
+    run_args r = {pb, account, h ? h : &empty_history, now, out};
+    lua_pushcfunction(pb->L, run_collect);
+    lua_pushlightuserdata(pb->L, &r);
+    tend_status st = tend_lua_pcall(pb->L, 1, 0, pb->timeout_ms, err);
+    tend_timeline_bind(pb->L, NULL, NULL, 0);
+    if (st != TEND_OK) out->len = mark;
+    return st;
+}
+
+typedef struct {
+    tend_playbook *pb;
+    const char *text;
+    size_t len;
+    tend_buf *out;
+} facts_args;
+
+static int run_summarize(lua_State *L) {
+    facts_args *f = lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, f->pb->summarize_ref);
+    tend_json_push_text(L, f->text, f->len);
+    lua_call(L, 1, 1);
+    tend_json_encode_as(L, -1, f->out, "facts");
+    return 0;
+}
+
+tend_status tend_playbook_summarize(tend_playbook *pb, const char *rows, size_t len, tend_buf *facts,
+                                    tend_error *err) {
+    facts_args f = {pb, rows, len, facts};
+    lua_pushcfunction(pb->L, run_summarize);
+    lua_pushlightuserdata(pb->L, &f);
+    /* One call over the whole population: a budget per account would be
+     * too tight, none at all unsafe; allow 100 evaluations' worth. */
+    return tend_lua_pcall(pb->L, 1, 0, pb->timeout_ms * 100, err);
+}
+
+static int run_set_facts(lua_State *L) {
+    facts_args *f = lua_touserdata(L, 1);
+    tend_json_push_text(L, f->text, f->len);
+    tend_timeline_set_facts(L);
+    return 0;
+}
+
+tend_status tend_playbook_set_facts(tend_playbook *pb, const char *facts, size_t len, tend_error *err) {
+    facts_args f = {pb, facts, len, NULL};
+    lua_pushcfunction(pb->L, run_set_facts);
+    lua_pushlightuserdata(pb->L, &f);
+    return tend_lua_pcall(pb->L, 1, 0, pb->timeout_ms, err);
 }
 
 void tend_playbook_close(tend_playbook *pb) {

@@ -38,6 +38,18 @@ const char *tend_playbook_summary(const tend_playbook *pb);
 tend_status tend_playbook_evaluate(tend_playbook *pb, json_t *account, const tend_history *h, int64_t now,
                                    tend_buf *out, tend_error *err);
 
+/* The population pass (facts about the whole account set, DOMAIN S3):
+ * whether the playbook declares any; each account's collected values as
+ * one JSON array line appended to out; all rows (a JSON array of those
+ * arrays) summarized into facts (a JSON object); facts handed to a state,
+ * where rules read them as t.facts. */
+int tend_playbook_has_population(const tend_playbook *pb);
+tend_status tend_playbook_collect(tend_playbook *pb, json_t *account, const tend_history *h, int64_t now,
+                                  tend_buf *out, tend_error *err);
+tend_status tend_playbook_summarize(tend_playbook *pb, const char *rows, size_t len, tend_buf *facts,
+                                    tend_error *err);
+tend_status tend_playbook_set_facts(tend_playbook *pb, const char *facts, size_t len, tend_error *err);
+
 void tend_playbook_close(tend_playbook *pb);
 
 #endif

@@ -3,7 +3,10 @@
  * With one job everything runs on the calling thread. */
 #include "eval/runner.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +25,19 @@ typedef struct {
     int done;
 } batch;
 
+typedef enum { PASS_EVALUATE, PASS_COLLECT } pass_kind;
+
+/* One pass over the accounts: the population pass collects, the main pass
+ * evaluates; both stream through the same pipeline. */
 typedef struct {
     const tend_run_opts *o;
+    pass_kind kind;
+    void (*emit)(void *ud, const char *line, size_t len);
+    void *emit_ud;
+} pass;
+
+typedef struct {
+    const pass *ps;
     const tend_reader *reader; /* format and CSV header, read-only here */
     pthread_mutex_t mu;
     pthread_cond_t work, finished;
@@ -32,7 +46,8 @@ typedef struct {
     int closing;
 } pipeline;
 
-static void process(const tend_run_opts *o, const tend_reader *rd, tend_playbook *pb, batch *b) {
+static void process(const pass *ps, const tend_reader *rd, tend_playbook *pb, batch *b) {
+    const tend_run_opts *o = ps->o;
     b->out.len = b->errs.len = 0;
     b->evaluated = b->failed = b->rejected = 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -42,11 +57,22 @@ static void process(const tend_run_opts *o, const tend_reader *rd, tend_playbook
         json_t *acc = raw ? tend_account_normalize(raw, rd->format == TEND_FMT_CSV, &e) : NULL;
         json_decref(raw);
         if (!acc) {
-            tend_buf_printf(&b->errs, "%s:%ld: %s\n", rd->path, b->lines[i], e.msg);
+            /* Reported once, by the evaluation pass. */
+            if (ps->kind == PASS_EVALUATE) tend_buf_printf(&b->errs, "%s:%ld: %s\n", rd->path, b->lines[i], e.msg);
             b->rejected++;
             continue;
         }
-        if (tend_playbook_evaluate(pb, acc, o->history, o->now, &b->out, &e) == TEND_OK) {
+        if (ps->kind == PASS_COLLECT) {
+            if (tend_playbook_collect(pb, acc, o->history, o->now, &b->out, &e) == TEND_OK) {
+                b->evaluated++;
+            } else {
+                const char *nl = strchr(e.msg, '\n');
+                tend_buf_printf(&b->errs, "%s:%ld: account '%s': population pass failed: %.*s\n", rd->path,
+                                b->lines[i], json_string_value(json_object_get(acc, "id")),
+                                (int)(nl ? (size_t)(nl - e.msg) : strlen(e.msg)), e.msg);
+                b->failed++;
+            }
+        } else if (tend_playbook_evaluate(pb, acc, o->history, o->now, &b->out, &e) == TEND_OK) {
             b->evaluated++;
         } else {
             const char *nl = strchr(e.msg, '\n');
@@ -78,7 +104,7 @@ static void *worker(void *arg) {
         p->qhead = (p->qhead + 1) % p->qcap;
         p->qlen--;
         pthread_mutex_unlock(&p->mu);
-        process(p->o, p->reader, w->pb, b);
+        process(p->ps, p->reader, w->pb, b);
         pthread_mutex_lock(&p->mu);
         b->done = 1;
         pthread_cond_broadcast(&p->finished);
@@ -107,13 +133,13 @@ static int fill(tend_reader *r, batch *b, tend_error *err) {
     return 0;
 }
 
-static void drain(const tend_run_opts *o, batch *b, tend_run_stats *st) {
+static void drain(const pass *ps, batch *b, tend_run_stats *st) {
     if (b->errs.len) fwrite(b->errs.data, 1, b->errs.len, stderr);
     /* Results go out line by line so the caller may reformat them. */
     size_t start = 0;
     for (size_t i = 0; i < b->out.len; i++) {
         if (b->out.data[i] != '\n') continue;
-        o->emit(o->emit_ud, b->out.data + start, i + 1 - start);
+        ps->emit(ps->emit_ud, b->out.data + start, i + 1 - start);
         start = i + 1;
     }
     st->accounts += b->n;
@@ -129,34 +155,27 @@ static void free_batch(batch *b) {
     free(b);
 }
 
-tend_status tend_run_eval(const tend_run_opts *o, tend_run_stats *st, tend_buf *problems, tend_error *err) {
-    memset(st, 0, sizeof *st);
-    int jobs = o->jobs > 0 ? o->jobs : 1;
-    tend_playbook **pbs = calloc((size_t)jobs, sizeof *pbs);
-    tend_status rc = TEND_OK;
-    /* Each worker gets its own state; the first load reports the problems. */
-    for (int i = 0; i < jobs && rc == TEND_OK; i++) {
-        tend_buf scratch = {0};
-        rc = tend_playbook_open(o->playbook_dir, &o->playbook, &pbs[i], i == 0 ? problems : &scratch, err);
-        tend_buf_free(&scratch);
-    }
+/* Streams the accounts at path through the pipeline once. */
+static tend_status run_pass(const pass *ps, tend_playbook **pbs, int jobs, const char *path, tend_run_stats *st,
+                            tend_error *err) {
+    const tend_run_opts *o = ps->o;
     tend_reader r;
-    if (rc == TEND_OK) rc = tend_reader_open(&r, o->accounts_path, o->accounts_format, err);
-    if (rc != TEND_OK) goto close_playbooks;
-
+    tend_status rc = tend_reader_open(&r, path, o->accounts_format, err);
+    if (rc != TEND_OK) return rc;
+    r.path = o->accounts_path; /* name the input as the user gave it */
     if (jobs == 1) {
         batch *b = calloc(1, sizeof *b);
         for (;;) {
             if (fill(&r, b, err) < 0) { rc = TEND_EIO; break; }
             if (b->n == 0) break;
-            process(o, &r, pbs[0], b);
-            drain(o, b, st);
+            process(ps, &r, pbs[0], b);
+            drain(ps, b, st);
         }
         free_batch(b);
     } else {
         /* A ring of batches in flight, written in the order they were read. */
         size_t inflight_max = (size_t)jobs * 3;
-        pipeline p = {.o = o, .reader = &r, .qcap = inflight_max};
+        pipeline p = {.ps = ps, .reader = &r, .qcap = inflight_max};
         pthread_mutex_init(&p.mu, NULL);
         pthread_cond_init(&p.work, NULL);
         pthread_cond_init(&p.finished, NULL);
@@ -188,7 +207,7 @@ tend_status tend_run_eval(const tend_run_opts *o, tend_run_stats *st, tend_buf *
             pthread_mutex_lock(&p.mu);
             while (!oldest->done) pthread_cond_wait(&p.finished, &p.mu);
             pthread_mutex_unlock(&p.mu);
-            drain(o, oldest, st);
+            drain(ps, oldest, st);
             head = (head + 1) % inflight_max;
             count--;
         }
@@ -207,7 +226,70 @@ tend_status tend_run_eval(const tend_run_opts *o, tend_run_stats *st, tend_buf *
         pthread_cond_destroy(&p.finished);
     }
     tend_reader_close(&r);
-close_playbooks:
+    return rc;
+}
+
+/* Collected rows become one JSON array of arrays. */
+static void gather_row(void *ud, const char *line, size_t len) {
+    tend_buf *rows = ud;
+    tend_buf_addc(rows, rows->len ? ',' : '[');
+    tend_buf_add(rows, line, len - 1); /* without the newline */
+}
+
+/* Standard input can be read only once: the population pass needs two
+ * reads, so it is copied to a temporary file first. */
+static tend_status spool_stdin(char *path, size_t cap, tend_error *err) {
+    const char *dir = getenv("TMPDIR");
+    snprintf(path, cap, "%s/tend-accounts-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) return tend_fail(err, TEND_EIO, "cannot create a temporary file in %s: %s", dir ? dir : "/tmp", strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    char buf[65536];
+    size_t n;
+    int bad = !f;
+    while (!bad && (n = fread(buf, 1, sizeof buf, stdin)) > 0) bad = fwrite(buf, 1, n, f) != n;
+    if (f && fclose(f) != 0) bad = 1;
+    if (bad || ferror(stdin)) {
+        unlink(path);
+        return tend_fail(err, TEND_EIO, "cannot copy standard input to %s", path);
+    }
+    return TEND_OK;
+}
+
+tend_status tend_run_eval(const tend_run_opts *o, tend_run_stats *st, tend_buf *problems, tend_error *err) {
+    memset(st, 0, sizeof *st);
+    int jobs = o->jobs > 0 ? o->jobs : 1;
+    tend_playbook **pbs = calloc((size_t)jobs, sizeof *pbs);
+    tend_status rc = TEND_OK;
+    /* Each worker gets its own state; the first load reports the problems. */
+    for (int i = 0; i < jobs && rc == TEND_OK; i++) {
+        tend_buf scratch = {0};
+        rc = tend_playbook_open(o->playbook_dir, &o->playbook, &pbs[i], i == 0 ? problems : &scratch, err);
+        tend_buf_free(&scratch);
+    }
+    const char *path = o->accounts_path;
+    char spooled[4096] = "";
+    if (rc == TEND_OK && tend_playbook_has_population(pbs[0])) {
+        if (strcmp(path, "-") == 0 && (rc = spool_stdin(spooled, sizeof spooled, err)) == TEND_OK) path = spooled;
+        tend_buf rows = {0}, facts = {0};
+        tend_run_stats collected = {0};
+        pass collect = {o, PASS_COLLECT, gather_row, &rows};
+        if (rc == TEND_OK) rc = run_pass(&collect, pbs, jobs, path, &collected, err);
+        if (rc == TEND_OK) {
+            tend_buf_adds(&rows, rows.len ? "]" : "[]");
+            st->population_failed = collected.failed;
+            rc = tend_playbook_summarize(pbs[0], rows.data, rows.len, &facts, err);
+            if (rc != TEND_OK) rc = tend_fail(err, TEND_EPLAYBOOK, "the population pass failed: %s", err->msg);
+        }
+        for (int i = 0; i < jobs && rc == TEND_OK; i++) rc = tend_playbook_set_facts(pbs[i], facts.data, facts.len, err);
+        tend_buf_free(&rows);
+        tend_buf_free(&facts);
+    }
+    if (rc == TEND_OK) {
+        pass evaluate = {o, PASS_EVALUATE, o->emit, o->emit_ud};
+        rc = run_pass(&evaluate, pbs, jobs, path, st, err);
+    }
+    if (spooled[0]) unlink(spooled);
     for (int i = 0; i < jobs; i++) tend_playbook_close(pbs[i]);
     free(pbs);
     return rc;

@@ -30,6 +30,7 @@ typedef struct {
     size_t evaluated; /* results written without errors */
     size_t failed;    /* results written with errors */
     size_t rejected;  /* records that never became accounts */
+    size_t population_failed; /* accounts whose population pass failed */
 } tend_run_stats;
 
 /* Problems with the records go to stderr as "FILE:LINE: reason". Returns

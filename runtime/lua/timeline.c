@@ -17,6 +17,7 @@
 #include "base/isotime.h"
 #include "lua/json.h"
 #include "lua/modules.h"
+#include "lua/sandbox.h"
 
 #define CTX_KEY "tend.timeline.ctx"
 #define TABLE_KEY "tend.timeline.table"
@@ -314,9 +315,28 @@ int tend_open_timeline(lua_State *L) {
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, CTX_KEY);
     luaL_setfuncs(L, timeline_funcs, 1);
+    lua_newtable(L); /* no population pass yet: no facts */
+    lua_setfield(L, -2, "facts");
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, TABLE_KEY);
     return 1;
+}
+
+void tend_timeline_set_facts(lua_State *L) {
+    lua_getfield(L, LUA_REGISTRYINDEX, TABLE_KEY);
+    if (!lua_istable(L, -1)) {
+        /* the module was never required: require it now so facts have a home */
+        lua_pop(L, 1);
+        lua_getglobal(L, "require");
+        lua_pushliteral(L, "tend.timeline");
+        lua_call(L, 1, 0);
+        lua_getfield(L, LUA_REGISTRYINDEX, TABLE_KEY);
+    }
+    lua_insert(L, -2);
+    tend_sandbox_push_readonly(L, -1);
+    lua_remove(L, -2);
+    lua_setfield(L, -2, "facts");
+    lua_pop(L, 1);
 }
 
 void tend_timeline_bind(lua_State *L, const tend_history *h, const tend_account_history *ah, int64_t now) {

@@ -13,4 +13,7 @@
  * Must run in protected mode (sets fields of a Lua table). */
 void tend_timeline_bind(lua_State *L, const tend_history *h, const tend_account_history *ah, int64_t now);
 
+/* Pops a table and makes it the state's t.facts (the population pass). */
+void tend_timeline_set_facts(lua_State *L);
+
 #endif

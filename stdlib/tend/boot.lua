@@ -16,18 +16,24 @@ function M.begin(G)
   return builder
 end
 
---- Validates; returns evaluate(account, now) and the problems found.
+--- Validates; returns the compiled playbook and the problems found.
+--- compiled = { evaluate = fn(a, now), collect = fn(a, now)|nil,
+---              summarize = fn(rows)|nil }
 ---@param builder table
----@return function|nil evaluate, string[] problems, table summary
+---@return table|nil compiled, string[] problems, table summary
 function M.finish(builder)
   local decl, problems = builder.finish()
   local summary = { segments = #decl.segments, scorecards = #decl.scorecards, stages = #decl.journey,
-                    rules = #decl.rules, handlers = #decl.handlers, schedules = {} }
+                    rules = #decl.rules, handlers = #decl.handlers, populations = #decl.populations,
+                    schedules = {} }
   for _, s in ipairs(decl.schedules) do
     summary.schedules[#summary.schedules + 1] = s.name .. " (" .. tostring(s.cron) .. " -> " .. tostring(s.run) .. ")"
   end
   if #problems > 0 then return nil, problems, summary end
-  return engine.compile(decl, require "tend.timeline"), problems, summary
+  local t = require "tend.timeline"
+  local compiled = { evaluate = engine.compile(decl, t) }
+  if #decl.populations > 0 then compiled.collect, compiled.summarize = engine.population(decl, t) end
+  return compiled, problems, summary
 end
 
 return M

@@ -29,6 +29,7 @@ local KEYS = {
   rule      = { "segment", "stage", "when", "every", "once_per", "actions", "description" },
   on        = { "when", "within", "description" },
   schedule  = { "cron", "run", "description" },
+  population = { "collect", "summarize", "description" },
 }
 
 --- The marker every action's metatable reports (getmetatable(a) == Action).
@@ -54,9 +55,9 @@ function M.new()
   local problems = {}
   local decl = {
     segments = {}, scorecards = {}, health = nil, journey = {},
-    rules = {}, handlers = {}, schedules = {},
+    rules = {}, handlers = {}, schedules = {}, populations = {},
   }
-  local names = { segment = {}, scorecard = {}, rule = {}, schedule = {}, stage = {} }
+  local names = { segment = {}, scorecard = {}, rule = {}, schedule = {}, stage = {}, population = {} }
 
   local function problem(where, fmt, ...)
     problems[#problems + 1] = where .. ": " .. string.format(fmt, ...)
@@ -375,6 +376,23 @@ function M.new()
       if type(t.run) ~= "string" then problem(where, "schedule '%s': 'run' must name a job", tostring(name)) end
       if unique("schedule", name, where) then
         decl.schedules[#decl.schedules + 1] = { name = name, cron = t.cron, run = t.run, where = where }
+      end
+    end
+  end
+
+  --- population "revenue" { collect = function(a, t) return a.acv end, summarize = function(values) ... end }
+  --- A fact about the whole account set (DOMAIN S3 revenue tiers need
+  --- percentiles): the host calls `collect` for every account first, then
+  --- `summarize` once with the list of collected values; rules read the
+  --- result as t.facts.<name>.
+  function g.population(name)
+    local where = host.where(2)
+    return function(t)
+      if not check_keys("population", name, where, t) then return end
+      check_function("population", name, where, "collect", t.collect, true)
+      check_function("population", name, where, "summarize", t.summarize, true)
+      if unique("population", name, where) then
+        decl.populations[#decl.populations + 1] = { name = name, collect = t.collect, summarize = t.summarize, where = where }
       end
     end
   end

@@ -198,4 +198,36 @@ function M.compile(decl, t)
   end
 end
 
+--- The population pass: `collect(a, now)` gives one value per declared
+--- population for an account (json.null when absent); `summarize(rows)`
+--- turns every account's values into facts {name = summary}.
+---@param decl table
+---@param t table
+---@return fun(a: table, now: integer): table, fun(rows: table[]): table
+function M.population(decl, t)
+  local pops = decl.populations
+  local function collect(a)
+    local row = {}
+    for i, p in ipairs(pops) do
+      local v = p.collect(a, t)
+      if v == nil then v = json.null end
+      row[i] = v
+    end
+    return row
+  end
+  local function summarize(rows)
+    local facts = setmetatable({}, OBJECT_MT)
+    for i, p in ipairs(pops) do
+      local values = {}
+      for _, row in ipairs(rows) do
+        local v = row[i]
+        if v ~= json.null and v ~= nil then values[#values + 1] = v end
+      end
+      facts[p.name] = p.summarize(values)
+    end
+    return facts
+  end
+  return collect, summarize
+end
+
 return M
