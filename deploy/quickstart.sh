@@ -14,7 +14,7 @@ echo
 build/tend check scripts/default
 echo
 build/tend eval --playbook scripts/default --accounts $S/accounts.jsonl --events $S/events.jsonl \
-  --metrics $S/metrics.jsonl --now $NOW --format table
+  --metrics $S/metrics.jsonl --now $NOW --format summary
 echo
-echo "The same as JSON Lines (one decision per account, with its trace):"
+echo "One row per account: add --format table. Every decision with its trace, as JSON Lines:"
 echo "  build/tend eval --playbook scripts/default --accounts $S/accounts.jsonl --events $S/events.jsonl --metrics $S/metrics.jsonl --now $NOW"

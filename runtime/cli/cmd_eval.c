@@ -8,12 +8,18 @@
 
 #include "base/isotime.h"
 #include "cli/cli.h"
+#include "cli/summary.h"
 #include "eval/runner.h"
 
 typedef struct {
     int table;
     size_t rows;
+    tend_summary *summary;
 } output;
+
+static void emit_summary(void *ud, const char *line, size_t len) {
+    tend_summary_add(((output *)ud)->summary, line, len);
+}
 
 static void emit_json(void *ud, const char *line, size_t len) {
     (void)ud;
@@ -89,8 +95,9 @@ int tend_cmd_eval(int argc, char **argv) {
         case 'n': now_text = optarg; break;
         case 'f':
             if (!strcmp(optarg, "table")) out.table = 1;
+            else if (!strcmp(optarg, "summary")) out.table = 2;
             else if (strcmp(optarg, "jsonl") && strcmp(optarg, "json"))
-                return tend_usage_error("eval", "--format must be jsonl or table, not '%s'", optarg);
+                return tend_usage_error("eval", "--format must be jsonl, table or summary, not '%s'", optarg);
             break;
         case 'j':
             if (tend_parse_positive(optarg, &jobs) || jobs != (int)jobs || jobs > 256)
@@ -123,8 +130,9 @@ int tend_cmd_eval(int argc, char **argv) {
         ro.now = (int64_t)time(NULL);
     }
     ro.jobs = (int)jobs;
-    ro.emit = out.table ? emit_table : emit_json;
+    ro.emit = out.table == 1 ? emit_table : out.table == 2 ? emit_summary : emit_json;
     ro.emit_ud = &out;
+    if (out.table == 2) out.summary = tend_summary_new();
 
     tend_error err;
     tend_history h;
@@ -144,6 +152,7 @@ int tend_cmd_eval(int argc, char **argv) {
     }
     ro.history = &h;
     st = tend_run_eval(&ro, &rs, &problems, &err);
+    if (out.summary && st == TEND_OK) tend_summary_print(out.summary, stdout);
     fflush(stdout);
     if (st == TEND_EPLAYBOOK) {
         if (problems.len) fputs(tend_buf_cstr(&problems), stderr);
@@ -165,6 +174,7 @@ int tend_cmd_eval(int argc, char **argv) {
                 rs.population_failed ? "; some accounts failed the population pass" : "");
     code = problems_seen ? 1 : 0;
 done:
+    tend_summary_free(out.summary);
     tend_buf_free(&problems);
     tend_history_free(&h);
     return code;

@@ -1,0 +1,231 @@
+/* The run summary: counts kept in small jansson objects, printed sorted by
+ * name so the same run prints the same summary. */
+#include "cli/summary.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LISTED 8 /* accounts named per flag or band before "and N more" */
+
+struct tend_summary {
+    size_t accounts, failed;
+    const char *first_at;
+    json_t *segments, *stages, *bands, *health, *flags, *sends, *failures, *meta;
+};
+
+tend_summary *tend_summary_new(void) {
+    tend_summary *s = calloc(1, sizeof *s);
+    s->segments = json_object();
+    s->stages = json_object();
+    s->bands = json_object();    /* scorecard -> band -> [ids] */
+    s->health = json_object();
+    s->flags = json_object();    /* flag -> [[id, why]] */
+    s->sends = json_object();    /* "kind name" -> {count, locales{}} */
+    s->failures = json_array();  /* [id, message] */
+    s->meta = json_object();
+    return s;
+}
+
+static void count(json_t *obj, const char *key) {
+    json_int_t n = json_integer_value(json_object_get(obj, key));
+    json_object_set_new(obj, key, json_integer(n + 1));
+}
+
+static json_t *child(json_t *obj, const char *key, json_t *(*make)(void)) {
+    json_t *c = json_object_get(obj, key);
+    if (!c) {
+        c = make();
+        json_object_set_new(obj, key, c);
+    }
+    return c;
+}
+
+/* The explanations of the rules that fired, joined: why the account has its flags. */
+static char *fired_why(json_t *r) {
+    size_t i;
+    json_t *t;
+    size_t cap = 512, len = 0;
+    char *out = calloc(1, cap);
+    json_array_foreach(json_object_get(r, "trace"), i, t) {
+        if (!json_is_true(json_object_get(t, "fired"))) continue;
+        const char *rule = json_string_value(json_object_get(t, "rule"));
+        const char *why = json_string_value(json_object_get(t, "why"));
+        int n = snprintf(out + len, cap - len, "%s%s: %s", len ? "; " : "", rule ? rule : "?", why ? why : "");
+        if (n < 0 || (size_t)n >= cap - len) break;
+        len += (size_t)n;
+    }
+    return out;
+}
+
+void tend_summary_add(tend_summary *s, const char *line, size_t len) {
+    json_t *r = json_loadb(line, len, 0, NULL);
+    if (!r) return;
+    s->accounts++;
+    const char *id = json_string_value(json_object_get(r, "account_id"));
+    if (!json_object_get(s->meta, "evaluated_at")) {
+        json_object_set(s->meta, "evaluated_at", json_object_get(r, "evaluated_at"));
+        json_object_set(s->meta, "playbook", json_object_get(r, "playbook"));
+    }
+    json_t *errors = json_object_get(r, "errors");
+    if (json_array_size(errors)) {
+        s->failed++;
+        json_t *e = json_array_get(errors, 0);
+        json_array_append_new(s->failures, json_pack("[sO]", id, json_object_get(e, "message")));
+        json_decref(r);
+        return;
+    }
+    const char *seg = json_string_value(json_object_get(r, "segment"));
+    count(s->segments, seg ? seg : "(none)");
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(r, "stages"), i, v) count(s->stages, json_string_value(v));
+    const char *name;
+    json_object_foreach(json_object_get(r, "scorecards"), name, v) {
+        const char *band = json_string_value(json_object_get(v, "band"));
+        if (band) json_array_append_new(child(child(s->bands, name, json_object), band, json_array), json_string(id));
+    }
+    const char *hb = json_string_value(json_object_get(json_object_get(r, "health"), "band"));
+    if (hb) count(s->health, hb);
+    if (json_array_size(json_object_get(r, "flags"))) {
+        char *why = fired_why(r);
+        json_array_foreach(json_object_get(r, "flags"), i, v)
+            json_array_append_new(child(s->flags, json_string_value(v), json_array), json_pack("[ss]", id, why));
+        free(why);
+    }
+    json_array_foreach(json_object_get(r, "actions"), i, v) {
+        const char *kind = json_string_value(json_object_get(v, "kind"));
+        const char *what = NULL;
+        static const char *const fields[] = {"template", "channel", "target", "title", "stage", NULL};
+        for (int f = 0; fields[f] && !what; f++) what = json_string_value(json_object_get(v, fields[f]));
+        char key[256];
+        snprintf(key, sizeof key, "%-7s %s", kind ? kind : "?", what ? what : "?");
+        json_t *entry = child(s->sends, key, json_object);
+        count(entry, "count");
+        const char *loc = json_string_value(json_object_get(v, "locale"));
+        if (loc) count(child(entry, "locales", json_object), loc);
+    }
+    json_decref(r);
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* Keys of obj in byte order (jansson keeps insertion order). */
+static const char **sorted_keys(json_t *obj, size_t *n) {
+    *n = json_object_size(obj);
+    const char **keys = calloc(*n + 1, sizeof *keys);
+    size_t i = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v) keys[i++] = k;
+    qsort(keys, *n, sizeof *keys, cmp_str);
+    return keys;
+}
+
+static void print_counts(FILE *out, const char *label, json_t *obj) {
+    size_t n;
+    const char **keys = sorted_keys(obj, &n);
+    fprintf(out, "%-14s", label);
+    if (!n) fprintf(out, " -");
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s %s %lld", i ? " ·" : "", keys[i], (long long)json_integer_value(json_object_get(obj, keys[i])));
+    fputc('\n', out);
+    free(keys);
+}
+
+static void print_ids(FILE *out, json_t *ids) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        if (i == MAX_LISTED) {
+            fprintf(out, " and %zu more", json_array_size(ids) - MAX_LISTED);
+            break;
+        }
+        fprintf(out, "%s%s", i ? ", " : " ", json_string_value(v));
+    }
+    fputc('\n', out);
+}
+
+void tend_summary_print(tend_summary *s, FILE *out) {
+    const char *at = json_string_value(json_object_get(s->meta, "evaluated_at"));
+    const char *pb = json_string_value(json_object_get(s->meta, "playbook"));
+    fprintf(out, "%zu accounts as of %s (playbook %.19s…)\n\n", s->accounts, at ? at : "-", pb ? pb : "-");
+    print_counts(out, "Segments", s->segments);
+    print_counts(out, "Stages", s->stages);
+    print_counts(out, "Health", s->health);
+    size_t n, nb;
+    const char **cards = sorted_keys(s->bands, &n);
+    for (size_t c = 0; c < n; c++) {
+        json_t *bands = json_object_get(s->bands, cards[c]);
+        const char **names = sorted_keys(bands, &nb);
+        fprintf(out, "%-14s", cards[c]);
+        for (size_t b = 0; b < nb; b++)
+            fprintf(out, "%s %s %zu", b ? " ·" : "", names[b], json_array_size(json_object_get(bands, names[b])));
+        fputc('\n', out);
+        for (size_t b = 0; b < nb; b++) {
+            fprintf(out, "  %-12s", names[b]);
+            print_ids(out, json_object_get(bands, names[b]));
+        }
+        free(names);
+    }
+    free(cards);
+
+    fprintf(out, "\nFlagged, and why\n");
+    const char **flags = sorted_keys(s->flags, &n);
+    if (!n) fprintf(out, "  (no flags)\n");
+    for (size_t f = 0; f < n; f++) {
+        json_t *list = json_object_get(s->flags, flags[f]);
+        fprintf(out, "  %s (%zu)\n", flags[f], json_array_size(list));
+        size_t i;
+        json_t *e;
+        json_array_foreach(list, i, e) {
+            if (i == MAX_LISTED) {
+                fprintf(out, "    … and %zu more\n", json_array_size(list) - MAX_LISTED);
+                break;
+            }
+            fprintf(out, "    %-16s %.110s\n", json_string_value(json_array_get(e, 0)),
+                    json_string_value(json_array_get(e, 1)));
+        }
+    }
+    free(flags);
+
+    fprintf(out, "\nWould send (intents with dedupe keys; nothing is sent by eval)\n");
+    const char **sends = sorted_keys(s->sends, &n);
+    if (!n) fprintf(out, "  (nothing)\n");
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_object_get(s->sends, sends[i]);
+        fprintf(out, "  %-40s ×%lld", sends[i], (long long)json_integer_value(json_object_get(e, "count")));
+        json_t *locs = json_object_get(e, "locales");
+        if (locs) {
+            size_t nl;
+            const char **ls = sorted_keys(locs, &nl);
+            fprintf(out, "  (");
+            for (size_t l = 0; l < nl; l++)
+                fprintf(out, "%s%s %lld", l ? ", " : "", ls[l], (long long)json_integer_value(json_object_get(locs, ls[l])));
+            fprintf(out, ")");
+            free(ls);
+        }
+        fputc('\n', out);
+    }
+    free(sends);
+    if (s->failed) {
+        fprintf(out, "\nFailed (%zu)\n", s->failed);
+        size_t i;
+        json_t *e;
+        json_array_foreach(s->failures, i, e)
+            fprintf(out, "  %-16s %.110s\n", json_string_value(json_array_get(e, 0)), json_string_value(json_array_get(e, 1)));
+    }
+}
+
+void tend_summary_free(tend_summary *s) {
+    if (!s) return;
+    json_decref(s->segments);
+    json_decref(s->stages);
+    json_decref(s->bands);
+    json_decref(s->health);
+    json_decref(s->flags);
+    json_decref(s->sends);
+    json_decref(s->failures);
+    json_decref(s->meta);
+    free(s);
+}
