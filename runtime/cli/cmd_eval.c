@@ -138,10 +138,12 @@ int tend_cmd_eval(int argc, char **argv) {
     tend_history h;
     tend_history_init(&h);
     tend_load_stats ev = {0}, me = {0};
-    tend_status st = TEND_OK;
-    if (events) st = tend_history_load_events(&h, events, ro.accounts_format, &ev, &err);
-    if (st == TEND_OK && metrics) st = tend_history_load_metrics(&h, metrics, ro.accounts_format, &me, &err);
-    tend_history_finish(&h);
+    tend_status st = tend_history_load_files(&h, events, metrics, ro.accounts_format, ro.jobs > 1, &ev, &me, &err);
+    /* Rejections in file order, whichever thread loaded them. */
+    if (ev.report.len) fputs(tend_buf_cstr(&ev.report), stderr);
+    if (me.report.len) fputs(tend_buf_cstr(&me.report), stderr);
+    tend_buf_free(&ev.report);
+    tend_buf_free(&me.report);
     int code = 0;
     tend_buf problems = {0};
     tend_run_stats rs = {0};

@@ -1,7 +1,10 @@
 /* The history of every account: events and daily metrics loaded from
- * files, grouped by account and ordered by time, read-only once loaded so
+ * files, grouped by account and ordered by time, read-only once finished so
  * any number of evaluation threads share it. The timeline (what a rule sees
- * of one account) is a view into it. */
+ * of one account) is a view into it.
+ *
+ * Events and metrics are two stores, each with its own account index, so
+ * the two files load on two threads with nothing to merge but pointers. */
 #ifndef TEND_HISTORY_H
 #define TEND_HISTORY_H
 
@@ -32,14 +35,21 @@ typedef struct {
     uint32_t first, count; /* range of values */
 } tend_metric_row;
 
+/* One account's slices of both stores (counts are 0 when it has none). */
 typedef struct {
     uint32_t ev_first, ev_count, m_first, m_count;
 } tend_account_history;
 
+/* Account id -> the range of its items in one store. */
 typedef struct {
-    tend_strmap accounts; /* id -> index into per_account */
-    tend_account_history *per_account;
-    size_t naccounts;
+    tend_strmap ids;   /* id -> index */
+    char **names;      /* index -> id */
+    size_t n;
+    uint32_t *first, *count; /* per index, after finish */
+} tend_account_index;
+
+typedef struct {
+    tend_account_index ev_index, m_index;
     tend_event *events;
     size_t nevents;
     tend_metric_row *rows;
@@ -53,27 +63,32 @@ typedef struct {
     void *staging;    /* loading state, freed by tend_history_finish */
 } tend_history;
 
-/* Counts of what loading found; rejected lines were reported on stderr. */
+/* Counts of what loading found. */
 typedef struct {
     size_t loaded, rejected;
+    tend_buf report; /* "FILE:LINE: reason" per rejected line */
 } tend_load_stats;
 
 void tend_history_init(tend_history *h);
 /* Loads events / metrics from path (JSONL or CSV). Malformed lines are
- * reported "FILE:LINE: reason" on stderr, counted and skipped. Call
- * tend_history_finish once all files are in. */
+ * reported in st->report, counted and skipped. */
 tend_status tend_history_load_events(tend_history *h, const char *path, tend_format fmt, tend_load_stats *st,
                                      tend_error *err);
 tend_status tend_history_load_metrics(tend_history *h, const char *path, tend_format fmt, tend_load_stats *st,
                                       tend_error *err);
+/* Loads both files (either may be NULL) and finishes h; with parallel, the
+ * metrics load on a second thread while the events load on this one. */
+tend_status tend_history_load_files(tend_history *h, const char *events, const char *metrics, tend_format fmt,
+                                    int parallel, tend_load_stats *ev, tend_load_stats *me, tend_error *err);
 /* Adds one event / metric row given as a JSON object (tests, `tend test`). */
 tend_status tend_history_add_event(tend_history *h, json_t *obj, tend_error *err);
 tend_status tend_history_add_metric(tend_history *h, json_t *obj, tend_error *err);
+/* Groups what was loaded by account; h is read-only afterwards. */
 void tend_history_finish(tend_history *h);
 void tend_history_free(tend_history *h);
 
-/* The account's history, or NULL if it has none. */
-const tend_account_history *tend_history_find(const tend_history *h, const char *account_id);
+/* Fills out with the account's slices; returns 0 if it has no history. */
+int tend_history_find(const tend_history *h, const char *account_id, tend_account_history *out);
 /* Index of an event type / metric field, or TEND_NONE if never seen. */
 uint32_t tend_history_type(const tend_history *h, const char *name);
 uint32_t tend_history_field(const tend_history *h, const char *name);

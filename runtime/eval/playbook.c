@@ -145,12 +145,91 @@ static tend_status load_file(tend_playbook *pb, const char *path, tend_buf *prob
     return TEND_OK;
 }
 
-/* boot.finish(builder) -> compiled | nil, problems, summary */
-static tend_status finish(tend_playbook *pb, tend_buf *problems, tend_error *err) {
+/* Lists the entries of a folder (sorted, no dotfiles) into names. */
+static size_t list_dir(const char *path, char ***names) {
+    *names = NULL;
+    DIR *d = opendir(path);
+    if (!d) return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        *names = realloc(*names, (n + 1) * sizeof **names);
+        if (!*names) abort();
+        (*names)[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (n) qsort(*names, n, sizeof **names, cmp_names);
+    return n;
+}
+
+static void free_names(char **names, size_t n) {
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+}
+
+/* templates/<locale>/<name>.txt -> { [locale] = { [name] = {text=, path=} } }.
+ * Paths are gathered in C first; Lua is called only with no folder open,
+ * and the lists are freed by the caller whatever Lua raises. */
+typedef struct {
+    const char *dir;
+    char **locales;
+    size_t nlocales;
+    char ***files;
+    size_t *nfiles;
+} template_list;
+
+static int push_templates(lua_State *L) {
+    template_list *t = lua_touserdata(L, 1);
+    lua_newtable(L);
+    for (size_t i = 0; i < t->nlocales; i++) {
+        lua_newtable(L);
+        for (size_t j = 0; j < t->nfiles[i]; j++) {
+            const char *file = t->files[i][j];
+            size_t len = strlen(file);
+            if (len < 5 || strcmp(file + len - 4, ".txt") != 0) continue;
+            lua_createtable(L, 0, 2);
+            lua_pushfstring(L, "%s/templates/%s/%s", t->dir, t->locales[i], file);
+            tend_push_file(L, lua_tostring(L, -1));
+            lua_setfield(L, -3, "text");
+            lua_setfield(L, -2, "path");
+            lua_pushlstring(L, file, len - 4);
+            lua_insert(L, -2);
+            lua_settable(L, -3);
+        }
+        lua_setfield(L, -2, t->locales[i]);
+    }
+    return 1;
+}
+
+/* boot.finish(builder, templates) -> compiled | nil, problems, summary */
+static tend_status finish(tend_playbook *pb, const char *dir, tend_buf *problems, tend_error *err) {
     lua_State *L = pb->L; /* stack: boot, builder */
     lua_getfield(L, -2, "finish");
     lua_pushvalue(L, -2);
-    tend_status st = tend_lua_pcall(L, 1, 3, pb->timeout_ms, err);
+    char root[4096];
+    snprintf(root, sizeof root, "%s/templates", dir);
+    template_list tl = {.dir = dir};
+    tl.nlocales = list_dir(root, &tl.locales);
+    tl.files = calloc(tl.nlocales + 1, sizeof *tl.files);
+    tl.nfiles = calloc(tl.nlocales + 1, sizeof *tl.nfiles);
+    for (size_t i = 0; i < tl.nlocales; i++) {
+        char sub[8192];
+        snprintf(sub, sizeof sub, "%s/%s", root, tl.locales[i]);
+        tl.nfiles[i] = list_dir(sub, &tl.files[i]);
+    }
+    lua_pushcfunction(L, push_templates);
+    lua_pushlightuserdata(L, &tl);
+    tend_status st = tend_lua_pcall(L, 1, 1, pb->timeout_ms, err);
+    for (size_t i = 0; i < tl.nlocales; i++) free_names(tl.files[i], tl.nfiles[i]);
+    free_names(tl.locales, tl.nlocales);
+    free(tl.files);
+    free(tl.nfiles);
+    if (st != TEND_OK) {
+        lua_pop(L, 2);
+        return st;
+    }
+    st = tend_lua_pcall(L, 2, 3, pb->timeout_ms, err);
     if (st != TEND_OK) return st;
     for (lua_Integer i = 1; lua_rawgeti(L, -2, i) == LUA_TSTRING; i++) {
         tend_buf_adds(problems, lua_tostring(L, -1));
@@ -221,7 +300,7 @@ tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, ten
         if (load_file(pb, path, problems) != TEND_OK) broken = 1;
     }
     /* Validate what did load even after a broken file: one run shows all. */
-    if ((st = finish(pb, problems, err)) != TEND_OK || problems->len > 0 || broken) {
+    if ((st = finish(pb, dir, problems, err)) != TEND_OK || problems->len > 0 || broken) {
         if (st == TEND_OK || st == TEND_EPLAYBOOK) st = tend_fail(err, TEND_EPLAYBOOK, "%s: the playbook is invalid", dir);
         else st = tend_fail(err, TEND_EPLAYBOOK, "%s: validating the playbook failed: %s", dir, err->msg);
         goto done;
@@ -278,7 +357,8 @@ static const struct { const char *key, *absent; } result_keys[] = {
 static int run_account(lua_State *L) {
     run_args *r = lua_touserdata(L, 1);
     const char *id = json_string_value(json_object_get(r->account, "id"));
-    tend_timeline_bind(L, r->h, tend_history_find(r->h, id), r->now);
+    tend_account_history ah;
+    tend_timeline_bind(L, r->h, tend_history_find(r->h, id, &ah) ? &ah : NULL, r->now);
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->pb->evaluate_ref);
     tend_json_push(L, r->account);
     lua_pushinteger(L, r->now);
@@ -338,7 +418,8 @@ int tend_playbook_has_population(const tend_playbook *pb) { return pb->collect_r
 static int run_collect(lua_State *L) {
     run_args *r = lua_touserdata(L, 1);
     const char *id = json_string_value(json_object_get(r->account, "id"));
-    tend_timeline_bind(L, r->h, tend_history_find(r->h, id), r->now);
+    tend_account_history ah;
+    tend_timeline_bind(L, r->h, tend_history_find(r->h, id, &ah) ? &ah : NULL, r->now);
     lua_rawgeti(L, LUA_REGISTRYINDEX, r->pb->collect_ref);
     tend_json_push(L, r->account);
     lua_pushinteger(L, r->now);

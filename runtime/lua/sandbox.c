@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lua/limits.h"
@@ -284,22 +285,26 @@ static int try_file(lua_State *L, const char *dir, const char *label, const char
     return 1; /* chunk name and path left on the stack */
 }
 
+int tend_push_file(lua_State *L, const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return luaL_error(L, "cannot read %s", path);
+    /* The buffer is a userdata, allocated before the file is opened: a
+     * memory error can raise without leaking the FILE or the buffer. */
+    size_t size = (size_t)st.st_size;
+    char *buf = lua_newuserdatauv(L, size ? size : 1, 0);
+    FILE *f = fopen(path, "rb");
+    size_t got = f ? fread(buf, 1, size, f) : 0;
+    int bad = !f || ferror(f);
+    if (f) fclose(f);
+    if (bad) return luaL_error(L, "cannot read %s", path);
+    lua_pushlstring(L, buf, got);
+    lua_remove(L, -2);
+    return 1;
+}
+
 /* Loads a text chunk from path under the given chunk name. */
 static int load_chunk(lua_State *L, const char *path, const char *chunkname) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return luaL_error(L, "cannot open %s", path);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    size_t n;
-    do {
-        char *p = luaL_prepbuffer(&b);
-        n = fread(p, 1, LUAL_BUFFERSIZE, f);
-        luaL_addsize(&b, n);
-    } while (n == LUAL_BUFFERSIZE);
-    int err = ferror(f);
-    fclose(f);
-    if (err) return luaL_error(L, "cannot read %s", path);
-    luaL_pushresult(&b);
+    tend_push_file(L, path);
     size_t len;
     const char *text = lua_tolstring(L, -1, &len);
     int rc = luaL_loadbufferx(L, text, len, chunkname, "t");

@@ -24,6 +24,10 @@ void tend_sandbox_close(lua_State *L);
  * replaced by views too). Used for every table shared across evaluations. */
 void tend_sandbox_push_readonly(lua_State *L, int idx);
 
+/* Pushes the contents of the file at path as a string; raises if it
+ * cannot be read. Safe against memory errors (nothing leaks). */
+int tend_push_file(lua_State *L, const char *path);
+
 /* The stdlib folder: $TEND_STDLIB, else the build's source tree, else
  * <exe>/../share/tend/stdlib. */
 const char *tend_stdlib_dir(void);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/isotime.h"
+#include "eval/flatjson.h"
 #include "lua/json.h"
 #include "lua/modules.h"
 #include "lua/sandbox.h"
@@ -23,14 +24,17 @@
 #define TABLE_KEY "tend.timeline.table"
 #define MAX_NOTES 8
 
+/* What an accessor answered; formatted only if the engine asks why. */
 typedef struct {
-    char what[64];
+    const char *fmt; /* takes a and b */
+    char a[48], b[16];
     double value;
 } note;
 
 typedef struct {
     const tend_history *h;
-    const tend_account_history *ah;
+    tend_account_history ah; /* a copy: valid for the whole evaluation */
+    int has_ah;
     int64_t now;
     note notes[MAX_NOTES];
     int nnotes;
@@ -44,10 +48,19 @@ static timeline *get(lua_State *L) {
     return t;
 }
 
+static void copy_arg(char *dst, size_t cap, const char *src) {
+    size_t n = strlen(src);
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static void remember(timeline *t, double value, const char *fmt, const char *a, const char *b) {
     if (t->nnotes == MAX_NOTES) return;
     note *n = &t->notes[t->nnotes++];
-    snprintf(n->what, sizeof n->what, fmt, a, b);
+    n->fmt = fmt;
+    copy_arg(n->a, sizeof n->a, a);
+    copy_arg(n->b, sizeof n->b, b);
     n->value = value;
 }
 
@@ -64,9 +77,9 @@ static int64_t window_arg(lua_State *L, int idx, int64_t dflt, const char **text
 
 /* Events of the account with at <= now, as [first, end). */
 static void visible_events(const timeline *t, const tend_event **first, const tend_event **end) {
-    if (!t->ah) { *first = *end = NULL; return; }
-    *first = t->h->events + t->ah->ev_first;
-    const tend_event *e = *first + t->ah->ev_count;
+    if (!t->has_ah) { *first = *end = NULL; return; }
+    *first = t->h->events + t->ah.ev_first;
+    const tend_event *e = *first + t->ah.ev_count;
     while (e > *first && e[-1].at > t->now) e--;
     *end = e;
 }
@@ -117,6 +130,68 @@ static int l_count(lua_State *L) {
     return 1;
 }
 
+/* Pushes an event's data: flat objects straight from their text, anything
+ * nested through the JSON bridge. */
+static void push_data(lua_State *L, const char *text) {
+    tend_flat_record r;
+    if (!text || tend_flat_scan(text, strlen(text), &r) != 0) {
+        if (text) tend_json_push_text(L, text, strlen(text));
+        else lua_newtable(L);
+        if (!text) {
+            tend_json_push_object_mt(L);
+            lua_setmetatable(L, -2);
+        }
+        return;
+    }
+    lua_createtable(L, 0, r.n);
+    for (int i = 0; i < r.n; i++) {
+        const tend_flat_field *f = &r.f[i];
+        lua_pushlstring(L, f->key, f->klen);
+        switch (f->type) {
+        case FLAT_STRING: lua_pushlstring(L, f->text, f->len); break;
+        case FLAT_NUMBER:
+            if (f->is_int) lua_pushinteger(L, (lua_Integer)f->ival);
+            else lua_pushnumber(L, f->num);
+            break;
+        case FLAT_TRUE: lua_pushboolean(L, 1); break;
+        case FLAT_FALSE: lua_pushboolean(L, 0); break;
+        case FLAT_NULL: lua_pushlightuserdata(L, NULL); break;
+        default: tend_json_push_text(L, f->text, f->len); break;
+        }
+        lua_rawset(L, -3);
+    }
+}
+
+/* Whether an event's data has every field of the match table at idx
+ * (strings, numbers and booleans compared by value). */
+static int data_matches(lua_State *L, int idx, const char *text) {
+    tend_flat_record r;
+    if (!text || tend_flat_scan(text, strlen(text), &r) != 0) return 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        const tend_flat_field *f = k ? tend_flat_get(&r, k) : NULL;
+        int ok = 0;
+        if (f) switch (lua_type(L, -1)) {
+            case LUA_TSTRING: {
+                size_t n;
+                const char *v = lua_tolstring(L, -1, &n);
+                ok = f->type == FLAT_STRING && f->len == n && memcmp(f->text, v, n) == 0;
+                break;
+            }
+            case LUA_TNUMBER: ok = f->type == FLAT_NUMBER && f->num == lua_tonumber(L, -1); break;
+            case LUA_TBOOLEAN: ok = f->type == (lua_toboolean(L, -1) ? FLAT_TRUE : FLAT_FALSE); break;
+            default: break;
+            }
+        lua_pop(L, 1);
+        if (!ok) {
+            lua_pop(L, 1);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static void push_event(lua_State *L, const timeline *t, const tend_event *e) {
     char at[21];
     tend_time_format(e->at, at);
@@ -130,23 +205,27 @@ static void push_event(lua_State *L, const timeline *t, const tend_event *e) {
         lua_pushstring(L, user);
         lua_setfield(L, -2, "user");
     }
-    const char *data = tend_history_string(t->h, e->data);
-    if (data) tend_json_push_text(L, data, strlen(data));
-    else {
-        lua_newtable(L);
-        tend_json_push_object_mt(L);
-        lua_setmetatable(L, -2);
-    }
+    push_data(L, tend_history_string(t->h, e->data));
     lua_setfield(L, -2, "data");
 }
 
+/* last(type [, match]) -> the latest such event (whose data has every
+ * field of match, e.g. {dimension = "technical"}), or nil. */
 static int l_last(lua_State *L) {
     timeline *t = get(L);
     const char *type = luaL_checkstring(L, 1);
-    const tend_event *e = last_of(t, tend_history_type(t->h, type));
-    if (!e) return 0;
-    push_event(L, t, e);
-    return 1;
+    int match = lua_istable(L, 2);
+    uint32_t ty = tend_history_type(t->h, type);
+    const tend_event *first, *e;
+    visible_events(t, &first, &e);
+    while (e > first) {
+        e--;
+        if (e->type != ty) continue;
+        if (match && !data_matches(L, 2, tend_history_string(t->h, e->data))) continue;
+        push_event(L, t, e);
+        return 1;
+    }
+    return 0;
 }
 
 /* events([type [, window]]) -> list of events, oldest first. */
@@ -180,8 +259,8 @@ static int metric_value(const timeline *t, const tend_metric_row *r, uint32_t fi
 
 /* Mean of field over rows with day in (to - w, to]; returns rows used. */
 static int mean(const timeline *t, uint32_t field, int64_t to, int64_t w, double *out) {
-    if (!t->ah) return 0;
-    const tend_metric_row *first = t->h->rows + t->ah->m_first, *r = first + t->ah->m_count;
+    if (!t->has_ah) return 0;
+    const tend_metric_row *first = t->h->rows + t->ah.m_first, *r = first + t->ah.m_count;
     double sum = 0;
     int n = 0;
     while (r > first) {
@@ -199,8 +278,8 @@ static int l_latest(lua_State *L) {
     timeline *t = get(L);
     const char *name = luaL_checkstring(L, 1);
     uint32_t f = tend_history_field(t->h, name);
-    if (t->ah && f != TEND_NONE) {
-        const tend_metric_row *first = t->h->rows + t->ah->m_first, *r = first + t->ah->m_count;
+    if (t->has_ah && f != TEND_NONE) {
+        const tend_metric_row *first = t->h->rows + t->ah.m_first, *r = first + t->ah.m_count;
         while (r > first) {
             r--;
             double v;
@@ -290,8 +369,10 @@ static int l_why(lua_State *L) {
         else if (isnan(x)) snprintf(v, sizeof v, "no data");
         else if (x == floor(x) && fabs(x) < 1e15) snprintf(v, sizeof v, "%.0f", x);
         else snprintf(v, sizeof v, "%.4g", x);
+        char what[128];
+        snprintf(what, sizeof what, t->notes[i].fmt, t->notes[i].a, t->notes[i].b);
         if (i) luaL_addstring(&b, "; ");
-        luaL_addstring(&b, t->notes[i].what);
+        luaL_addstring(&b, what);
         luaL_addstring(&b, " = ");
         luaL_addstring(&b, v);
     }
@@ -345,7 +426,8 @@ void tend_timeline_bind(lua_State *L, const tend_history *h, const tend_account_
     lua_pop(L, 1);
     if (!t) return;
     t->h = h;
-    t->ah = ah;
+    t->has_ah = ah != NULL;
+    if (ah) t->ah = *ah;
     t->now = now;
     t->nnotes = 0;
     if (!h) return;

@@ -10,13 +10,11 @@ local tend = { json = json }
 ---@param dimension string
 ---@return fun(a: table, t: table): number|nil
 function tend.assessed(dimension)
+  local match = { dimension = dimension }
   return function(_, t)
-    local list = t.events("assessment")
-    for i = #list, 1, -1 do
-      local d = list[i].data
-      if d.dimension == dimension and type(d.score) == "number" then return d.score end
-    end
-    return nil
+    local e = t.last("assessment", match)
+    local score = e and e.data.score
+    return type(score) == "number" and score or nil
   end
 end
 
