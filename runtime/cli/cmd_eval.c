@@ -138,7 +138,7 @@ int tend_cmd_eval(int argc, char **argv) {
     tend_history h;
     tend_history_init(&h);
     tend_load_stats ev = {0}, me = {0};
-    tend_status st = tend_history_load_files(&h, events, metrics, ro.accounts_format, ro.jobs > 1, &ev, &me, &err);
+    tend_status st = tend_history_load_files(&h, events, metrics, ro.accounts_format, ro.jobs, &ev, &me, &err);
     /* Rejections in file order, whichever thread loaded them. */
     if (ev.report.len) fputs(tend_buf_cstr(&ev.report), stderr);
     if (me.report.len) fputs(tend_buf_cstr(&me.report), stderr);

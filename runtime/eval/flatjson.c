@@ -16,9 +16,24 @@ static size_t skip_ws(const char *s, size_t len, size_t i) {
  * index after the closing quote, or 0 to decline. */
 static size_t scan_string(const char *s, size_t len, size_t i, tend_flat_record *r, const char **out, size_t *olen) {
     size_t start = ++i;
+    /* The common case: plain ASCII up to the closing quote, pointed to in place. */
+    const char *q = memchr(s + start, '"', len - start);
+    if (q) {
+        size_t end = (size_t)(q - s);
+        unsigned char bad = 0;
+        for (size_t k = start; k < end; k++) {
+            unsigned char c = (unsigned char)s[k];
+            bad |= (unsigned char)((c < 0x20) | (c == '\\') | (c >= 0x80));
+        }
+        if (!bad) {
+            *out = s + start;
+            *olen = end - start;
+            return end + 1;
+        }
+    }
     while (i < len && s[i] != '"' && s[i] != '\\' && (unsigned char)s[i] >= 0x20) i++;
     if (i >= len || (unsigned char)s[i] < 0x20) return 0;
-    if (s[i] == '"') { /* the common case: no escapes, point into the line */
+    if (s[i] == '"') { /* no escapes, but not all ASCII */
         if (!tend_utf8_valid(s + start, i - start)) return 0;
         *out = s + start;
         *olen = i - start;

@@ -3,6 +3,9 @@
 #include "eval/history.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,7 @@ typedef struct {
     staged_row *rows;
     size_t nrows, cap_rows;
     size_t cap_values;
+    uint32_t field_at[TEND_FLAT_MAX]; /* metric field by column position, a cache */
 } staging;
 
 void tend_history_init(tend_history *h) {
@@ -55,8 +59,15 @@ static uint32_t intern_name(tend_strmap *m, char ***names, size_t *n, const char
     return i;
 }
 
+/* Exports usually list an account's items together: the last account
+ * interned is checked before hashing. */
 static uint32_t intern_account(tend_account_index *ix, const char *id, size_t len) {
-    return intern_name(&ix->ids, &ix->names, &ix->n, id, len);
+    if (ix->n && ix->last < ix->n) {
+        const char *prev = ix->names[ix->last];
+        if (strncmp(prev, id, len) == 0 && prev[len] == '\0') return ix->last;
+    }
+    ix->last = intern_name(&ix->ids, &ix->names, &ix->n, id, len);
+    return ix->last;
 }
 
 static uint32_t add_string(tend_history *h, const char *s, size_t len) {
@@ -66,7 +77,6 @@ static uint32_t add_string(tend_history *h, const char *s, size_t len) {
     return off;
 }
 
-typedef tend_status (*add_fn)(tend_history *h, json_t *obj, int from_csv, tend_error *err);
 
 static tend_status add_event(tend_history *h, json_t *obj, int from_csv, tend_error *err) {
     tend_event_fields f;
@@ -114,7 +124,6 @@ static tend_status add_metric(tend_history *h, json_t *obj, int from_csv, tend_e
 
 /* ---- the fast path: flat JSON lines, no jansson -------------------------- */
 
-typedef int (*flat_fn)(tend_history *h, const tend_flat_record *r);
 
 static int flat_string(const tend_flat_record *r, const char *key, const char **s, size_t *len) {
     const tend_flat_field *f = tend_flat_get(r, key);
@@ -189,7 +198,13 @@ static int add_metric_flat(tend_history *h, const tend_flat_record *r) {
         const tend_flat_field *f = &r->f[i];
         if (f->type != FLAT_NUMBER) continue;
         h->values = grow(h->values, &s->cap_values, h->nvalues + 1, sizeof *h->values);
-        h->values[h->nvalues].field = intern_name(&h->fields, &h->field_names, &h->nfields, f->key, f->klen);
+        /* Rows repeat their columns in the same order: try the field seen at
+         * this position in the previous row before hashing. */
+        uint32_t field = s->field_at[i];
+        if (field >= h->nfields || strncmp(h->field_names[field], f->key, f->klen) != 0 ||
+            h->field_names[field][f->klen] != '\0')
+            s->field_at[i] = field = intern_name(&h->fields, &h->field_names, &h->nfields, f->key, f->klen);
+        h->values[h->nvalues].field = field;
         h->values[h->nvalues].value = f->num;
         h->nvalues++;
         row->row.count++;
@@ -197,8 +212,36 @@ static int add_metric_flat(tend_history *h, const tend_flat_record *r) {
     return 1;
 }
 
-static tend_status load(tend_history *h, const char *path, tend_format fmt, add_fn add, flat_fn flat,
-                        tend_load_stats *st, tend_error *err) {
+typedef enum { EVENTS, METRICS } item_kind;
+
+/* Reserve from the input's size so arrays never move while loading: a
+ * generous guess costs address space, not memory, until it is used. */
+static void reserve(tend_history *h, item_kind kind, size_t bytes) {
+    staging *s = stage_of(h);
+    size_t lines = bytes / 40 + 1;
+    if (kind == EVENTS) {
+        s->events = grow(s->events, &s->cap_events, s->nevents + lines, sizeof *s->events);
+    } else {
+        s->rows = grow(s->rows, &s->cap_rows, s->nrows + lines, sizeof *s->rows);
+        h->values = grow(h->values, &s->cap_values, h->nvalues + bytes / 8, sizeof *h->values);
+    }
+}
+
+/* One input line: the flat fast path, else jansson (which also words the
+ * error). Returns 1 if added, 0 if rejected with e set. */
+static int add_line(tend_history *h, item_kind kind, tend_format fmt, const tend_csv_header *hd, const char *text,
+                    size_t len, tend_flat_record *fr, tend_error *e) {
+    if (fmt == TEND_FMT_JSONL && tend_flat_scan(text, len, fr) == 0 &&
+        (kind == EVENTS ? add_event_flat(h, fr) : add_metric_flat(h, fr)))
+        return 1;
+    json_t *obj = tend_record_decode(fmt, hd, text, len, e);
+    int ok = obj && (kind == EVENTS ? add_event : add_metric)(h, obj, fmt == TEND_FMT_CSV, e) == TEND_OK;
+    json_decref(obj);
+    return ok;
+}
+
+static tend_status load(tend_history *h, const char *path, tend_format fmt, item_kind kind, tend_load_stats *st,
+                        tend_error *err) {
     tend_reader r;
     tend_status rc = tend_reader_open(&r, path, fmt, err);
     if (rc != TEND_OK) return rc;
@@ -207,35 +250,31 @@ static tend_status load(tend_history *h, const char *path, tend_format fmt, add_
     long line;
     int more;
     tend_error e;
-    tend_flat_record *flatrec = malloc(sizeof *flatrec);
-    if (!flatrec) abort();
+    tend_flat_record *fr = malloc(sizeof *fr);
+    if (!fr) abort();
+    struct stat fst;
+    if (r.f != stdin && fstat(fileno(r.f), &fst) == 0 && fst.st_size > 0) reserve(h, kind, (size_t)fst.st_size);
     while ((more = tend_reader_next(&r, &text, &len, &line, err)) == 1) {
-        if (r.format == TEND_FMT_JSONL && tend_flat_scan(text, len, flatrec) == 0 && flat(h, flatrec)) {
-            st->loaded++;
-            continue;
-        }
-        json_t *obj = tend_record_decode(r.format, &r.header, text, len, &e);
-        if (obj && add(h, obj, r.format == TEND_FMT_CSV, &e) == TEND_OK) {
+        if (add_line(h, kind, r.format, &r.header, text, len, fr, &e)) {
             st->loaded++;
         } else {
             tend_buf_printf(&st->report, "%s:%ld: %s\n", path, line, e.msg);
             st->rejected++;
         }
-        json_decref(obj);
     }
-    free(flatrec);
+    free(fr);
     tend_reader_close(&r);
     return more < 0 ? TEND_EIO : TEND_OK;
 }
 
 tend_status tend_history_load_events(tend_history *h, const char *path, tend_format fmt, tend_load_stats *st,
                                      tend_error *err) {
-    return load(h, path, fmt, add_event, add_event_flat, st, err);
+    return load(h, path, fmt, EVENTS, st, err);
 }
 
 tend_status tend_history_load_metrics(tend_history *h, const char *path, tend_format fmt, tend_load_stats *st,
                                       tend_error *err) {
-    return load(h, path, fmt, add_metric, add_metric_flat, st, err);
+    return load(h, path, fmt, METRICS, st, err);
 }
 
 tend_status tend_history_add_event(tend_history *h, json_t *obj, tend_error *err) {
@@ -246,80 +285,244 @@ tend_status tend_history_add_metric(tend_history *h, json_t *obj, tend_error *er
     return add_metric(h, obj, 0, err);
 }
 
-/* Moves other's metrics (loaded on another thread; no events) into h,
- * whose metrics store is empty: pointers change hands, nothing is copied. */
-static void take_metrics(tend_history *h, tend_history *other) {
-    staging *s = stage_of(h), *o = stage_of(other);
-    free(s->rows);
-    free(h->values);
-    tend_strmap_free(&h->fields);
-    free(h->field_names);
-    free(h->m_index.names);
-    tend_strmap_free(&h->m_index.ids);
-    s->rows = o->rows;
-    s->nrows = o->nrows;
-    s->cap_rows = o->cap_rows;
-    s->cap_values = o->cap_values;
-    h->values = other->values;
-    h->nvalues = other->nvalues;
-    h->fields = other->fields;
-    h->field_names = other->field_names;
-    h->nfields = other->nfields;
-    h->m_index = other->m_index;
-    o->rows = NULL;
-    o->nrows = 0;
-    other->values = NULL;
-    other->nvalues = 0;
-    memset(&other->fields, 0, sizeof other->fields);
-    other->field_names = NULL;
-    other->nfields = 0;
-    memset(&other->m_index, 0, sizeof other->m_index);
-    tend_history_free(other);
+static void free_index(tend_account_index *ix);
+
+/* ---- parallel loading: byte ranges of JSON Lines files ------------------- */
+
+/* A byte range of one file, loaded into a history of its own. A chunk
+ * holds the lines that start in [start, end); their numbers are counted
+ * from the chunk's first line and made absolute once every chunk is done. */
+typedef struct {
+    const char *path;
+    item_kind kind;
+    off_t start, end;
+    tend_history part;
+    long lines;
+    tend_buf report; /* "<line in chunk>\t<message>\n" */
+    size_t loaded, rejected;
+    int io_error;
+} chunk;
+
+static void load_range(chunk *c) {
+    tend_history_init(&c->part);
+    FILE *f = fopen(c->path, "r");
+    if (!f) {
+        c->io_error = 1;
+        return;
+    }
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    off_t off = c->start;
+    /* Skip the tail of the line that started in the previous chunk. */
+    if (c->start > 0) {
+        if (fseeko(f, c->start - 1, SEEK_SET) != 0 || (n = getline(&buf, &cap, f)) < 0) n = 0;
+        off = c->start - 1 + n;
+    }
+    tend_flat_record *fr = malloc(sizeof *fr);
+    if (!fr) abort();
+    reserve(&c->part, c->kind, (size_t)(c->end - c->start));
+    while (off < c->end && (n = getline(&buf, &cap, f)) > 0) {
+        off += n;
+        c->lines++;
+        size_t len = (size_t)n;
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) len--;
+        size_t k = 0;
+        while (k < len && (buf[k] == ' ' || buf[k] == '\t')) k++;
+        if (k == len) continue; /* blank */
+        tend_error e;
+        if (add_line(&c->part, c->kind, TEND_FMT_JSONL, NULL, buf, len, fr, &e)) {
+            c->loaded++;
+        } else {
+            tend_buf_printf(&c->report, "%ld\t%s\n", c->lines, e.msg);
+            c->rejected++;
+        }
+    }
+    if (ferror(f)) c->io_error = 1;
+    free(fr);
+    free(buf);
+    fclose(f);
 }
 
 typedef struct {
-    tend_history h;
-    const char *path;
-    tend_format fmt;
-    tend_load_stats *st;
-    tend_error err;
-    tend_status rc;
-} metrics_job;
+    chunk *chunks;
+    size_t n;
+    atomic_size_t next;
+} chunk_queue;
 
-static void *load_metrics_job(void *arg) {
-    metrics_job *j = arg;
-    j->rc = tend_history_load_metrics(&j->h, j->path, j->fmt, j->st, &j->err);
+static void *chunk_worker(void *arg) {
+    chunk_queue *q = arg;
+    for (size_t i; (i = atomic_fetch_add(&q->next, 1)) < q->n;) load_range(&q->chunks[i]);
     return NULL;
 }
 
-tend_status tend_history_load_files(tend_history *h, const char *events, const char *metrics, tend_format fmt,
-                                    int parallel, tend_load_stats *ev, tend_load_stats *me, tend_error *err) {
-    tend_status rc = TEND_OK;
-    pthread_t t;
-    metrics_job *j = NULL;
-    /* Metrics load on a second thread into their own history, then merge. */
-    if (parallel && events && metrics && strcmp(events, "-") && strcmp(metrics, "-")) {
-        j = calloc(1, sizeof *j);
-        if (!j) abort();
-        tend_history_init(&j->h);
-        *j = (metrics_job){.h = j->h, .path = metrics, .fmt = fmt, .st = me};
-        if (pthread_create(&t, NULL, load_metrics_job, j) != 0) {
-            tend_history_free(&j->h);
-            free(j);
-            j = NULL;
+/* Appends what a chunk loaded to h, re-numbering its accounts, types and
+ * fields through small maps (one hash per distinct name, not per item). */
+/* The first chunk of a kind moves in whole: pointers change hands. */
+static void take(tend_history *h, tend_history *p, item_kind kind) {
+    staging *s = stage_of(h), *o = stage_of(p);
+    if (kind == EVENTS) {
+        free_index(&h->ev_index);
+        h->ev_index = p->ev_index;
+        memset(&p->ev_index, 0, sizeof p->ev_index);
+        free(s->events);
+        s->events = o->events, s->nevents = o->nevents, s->cap_events = o->cap_events;
+        o->events = NULL, o->nevents = 0;
+        tend_strmap_free(&h->types);
+        for (size_t i = 0; i < h->ntypes; i++) free(h->type_names[i]);
+        free(h->type_names);
+        h->types = p->types, h->type_names = p->type_names, h->ntypes = p->ntypes;
+        memset(&p->types, 0, sizeof p->types), p->type_names = NULL, p->ntypes = 0;
+        tend_buf_free(&h->strings);
+        h->strings = p->strings;
+        memset(&p->strings, 0, sizeof p->strings);
+    } else {
+        free_index(&h->m_index);
+        h->m_index = p->m_index;
+        memset(&p->m_index, 0, sizeof p->m_index);
+        free(s->rows);
+        s->rows = o->rows, s->nrows = o->nrows, s->cap_rows = o->cap_rows;
+        o->rows = NULL, o->nrows = 0;
+        free(h->values);
+        h->values = p->values, h->nvalues = p->nvalues, s->cap_values = o->cap_values;
+        p->values = NULL, p->nvalues = 0;
+        tend_strmap_free(&h->fields);
+        for (size_t i = 0; i < h->nfields; i++) free(h->field_names[i]);
+        free(h->field_names);
+        h->fields = p->fields, h->field_names = p->field_names, h->nfields = p->nfields;
+        memset(&p->fields, 0, sizeof p->fields), p->field_names = NULL, p->nfields = 0;
+    }
+    tend_history_free(p);
+}
+
+static void absorb(tend_history *h, tend_history *p, item_kind kind) {
+    staging *s = stage_of(h), *o = stage_of(p);
+    tend_account_index *pix = kind == EVENTS ? &p->ev_index : &p->m_index;
+    tend_account_index *hix = kind == EVENTS ? &h->ev_index : &h->m_index;
+    if (hix->n == 0 && (kind == EVENTS ? s->nevents : s->nrows) == 0) {
+        take(h, p, kind);
+        return;
+    }
+    uint32_t *acc = malloc((pix->n + 1) * sizeof *acc);
+    if (!acc) abort();
+    for (size_t a = 0; a < pix->n; a++) acc[a] = intern_account(hix, pix->names[a], strlen(pix->names[a]));
+    if (kind == EVENTS) {
+        uint32_t *types = malloc((p->ntypes + 1) * sizeof *types);
+        if (!types) abort();
+        for (size_t t = 0; t < p->ntypes; t++)
+            types[t] = intern_name(&h->types, &h->type_names, &h->ntypes, p->type_names[t], strlen(p->type_names[t]));
+        uint32_t base = (uint32_t)h->strings.len;
+        if (p->strings.len) tend_buf_add(&h->strings, p->strings.data, p->strings.len);
+        s->events = grow(s->events, &s->cap_events, s->nevents + o->nevents, sizeof *s->events);
+        for (size_t i = 0; i < o->nevents; i++) {
+            staged_event e = o->events[i];
+            e.account = acc[e.account];
+            e.ev.type = types[e.ev.type];
+            if (e.ev.user != TEND_NONE) e.ev.user += base;
+            if (e.ev.data != TEND_NONE) e.ev.data += base;
+            s->events[s->nevents++] = e;
+        }
+        free(types);
+    } else {
+        uint32_t *fields = malloc((p->nfields + 1) * sizeof *fields);
+        if (!fields) abort();
+        for (size_t f = 0; f < p->nfields; f++)
+            fields[f] = intern_name(&h->fields, &h->field_names, &h->nfields, p->field_names[f],
+                                    strlen(p->field_names[f]));
+        uint32_t base = (uint32_t)h->nvalues;
+        h->values = grow(h->values, &s->cap_values, h->nvalues + p->nvalues, sizeof *h->values);
+        for (size_t v = 0; v < p->nvalues; v++) {
+            tend_metric_value x = p->values[v];
+            x.field = fields[x.field];
+            h->values[h->nvalues++] = x;
+        }
+        s->rows = grow(s->rows, &s->cap_rows, s->nrows + o->nrows, sizeof *s->rows);
+        for (size_t i = 0; i < o->nrows; i++) {
+            staged_row r = o->rows[i];
+            r.account = acc[r.account];
+            r.row.first += base;
+            s->rows[s->nrows++] = r;
+        }
+        free(fields);
+    }
+    free(acc);
+    tend_history_free(p);
+}
+
+/* A regular JSON Lines file can be split at any byte; stdin and CSV (a
+ * quoted cell may hold a newline) are read in order instead. */
+static int splittable(const char *path, off_t *size) {
+    struct stat st;
+    size_t n = strlen(path);
+    if (!strcmp(path, "-") || stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    if (n > 4 && !strcasecmp(path + n - 4, ".csv")) return 0;
+    *size = st.st_size;
+    return 1;
+}
+
+/* Splits the files into byte ranges loaded by `jobs` threads, then joins
+ * the pieces in file order. Returns 0 (nothing done) if a file cannot be split. */
+static int load_parallel(tend_history *h, const char *paths[2], int jobs, tend_load_stats *stats[2]) {
+    off_t sizes[2] = {0, 0};
+    for (int k = 0; k < 2; k++)
+        if (paths[k] && !splittable(paths[k], &sizes[k])) return 0;
+    /* Measured on 2 cores: joining pieces of one file copies what was
+     * loaded, which costs about what splitting saves; so files load side
+     * by side, in as many pieces as there are threads beyond the files. */
+    size_t per_file = jobs > 2 ? (size_t)jobs - 1 : 1, n = 0;
+    chunk *chunks = calloc(per_file * 2, sizeof *chunks);
+    if (!chunks) abort();
+    for (int k = 0; k < 2; k++) {
+        if (!paths[k]) continue;
+        for (size_t i = 0; i < per_file; i++) {
+            chunk *c = &chunks[n++];
+            c->path = paths[k];
+            c->kind = k == 0 ? EVENTS : METRICS;
+            c->start = (off_t)((double)sizes[k] * (double)i / (double)per_file);
+            c->end = (off_t)((double)sizes[k] * (double)(i + 1) / (double)per_file);
         }
     }
-    if (events) rc = tend_history_load_events(h, events, fmt, ev, err);
-    if (j) {
-        pthread_join(t, NULL);
-        if (rc == TEND_OK && j->rc != TEND_OK) {
-            *err = j->err;
-            rc = j->rc;
+    chunk_queue q = {chunks, n, 0};
+    pthread_t *threads = calloc((size_t)jobs, sizeof *threads);
+    int started = 0;
+    for (int i = 1; i < jobs; i++)
+        if (pthread_create(&threads[started], NULL, chunk_worker, &q) == 0) started++;
+    chunk_worker(&q);
+    for (int i = 0; i < started; i++) pthread_join(threads[i], NULL);
+    free(threads);
+    long line_base[2] = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        chunk *c = &chunks[i];
+        int k = c->kind == EVENTS ? 0 : 1;
+        tend_load_stats *st = stats[k];
+        for (char *p = c->report.data, *nl; p && p < c->report.data + c->report.len; p = nl + 1) {
+            nl = strchr(p, '\n');
+            char *tab = strchr(p, '\t');
+            tend_buf_printf(&st->report, "%s:%ld: %.*s\n", c->path, line_base[k] + strtol(p, NULL, 10),
+                            (int)(nl - tab - 1), tab + 1);
         }
-        take_metrics(h, &j->h);
-        free(j);
-    } else if (rc == TEND_OK && metrics) {
-        rc = tend_history_load_metrics(h, metrics, fmt, me, err);
+        line_base[k] += c->lines;
+        st->loaded += c->loaded;
+        st->rejected += c->rejected;
+        if (c->io_error) {
+            tend_buf_printf(&st->report, "%s: read error\n", c->path);
+            st->rejected++;
+        }
+        absorb(h, &c->part, c->kind);
+        tend_buf_free(&c->report);
+    }
+    free(chunks);
+    return 1;
+}
+
+tend_status tend_history_load_files(tend_history *h, const char *events, const char *metrics, tend_format fmt,
+                                    int jobs, tend_load_stats *ev, tend_load_stats *me, tend_error *err) {
+    tend_status rc = TEND_OK;
+    const char *paths[2] = {events, metrics};
+    tend_load_stats *stats[2] = {ev, me};
+    if (!(jobs > 1 && fmt != TEND_FMT_CSV && load_parallel(h, paths, jobs, stats))) {
+        if (events) rc = tend_history_load_events(h, events, fmt, ev, err);
+        if (rc == TEND_OK && metrics) rc = tend_history_load_metrics(h, metrics, fmt, me, err);
     }
     tend_history_finish(h);
     return rc;

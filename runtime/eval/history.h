@@ -3,8 +3,7 @@
  * any number of evaluation threads share it. The timeline (what a rule sees
  * of one account) is a view into it.
  *
- * Events and metrics are two stores, each with its own account index, so
- * the two files load on two threads with nothing to merge but pointers. */
+ * Events and metrics are two stores, each with its own account index. */
 #ifndef TEND_HISTORY_H
 #define TEND_HISTORY_H
 
@@ -46,6 +45,7 @@ typedef struct {
     char **names;      /* index -> id */
     size_t n;
     uint32_t *first, *count; /* per index, after finish */
+    uint32_t last;           /* the index interned last (a cache) */
 } tend_account_index;
 
 typedef struct {
@@ -76,10 +76,11 @@ tend_status tend_history_load_events(tend_history *h, const char *path, tend_for
                                      tend_error *err);
 tend_status tend_history_load_metrics(tend_history *h, const char *path, tend_format fmt, tend_load_stats *st,
                                       tend_error *err);
-/* Loads both files (either may be NULL) and finishes h; with parallel, the
- * metrics load on a second thread while the events load on this one. */
+/* Loads both files (either may be NULL) and finishes h. With jobs > 1,
+ * JSON Lines files are split into byte ranges loaded by that many threads
+ * and joined in file order (same result, same messages). */
 tend_status tend_history_load_files(tend_history *h, const char *events, const char *metrics, tend_format fmt,
-                                    int parallel, tend_load_stats *ev, tend_load_stats *me, tend_error *err);
+                                    int jobs, tend_load_stats *ev, tend_load_stats *me, tend_error *err);
 /* Adds one event / metric row given as a JSON object (tests, `tend test`). */
 tend_status tend_history_add_event(tend_history *h, json_t *obj, tend_error *err);
 tend_status tend_history_add_metric(tend_history *h, json_t *obj, tend_error *err);

@@ -63,8 +63,10 @@ static void push_view(lua_State *L, int real, int visited, const char *name) {
     /* Nested tables are replaced by their views first. */
     lua_pushnil(L);
     while (lua_next(L, real)) {
-        if (lua_type(L, -1) == LUA_TTABLE && lua_type(L, -2) == LUA_TSTRING) {
-            lua_pushfstring(L, "%s.%s", name, lua_tostring(L, -2));
+        if (lua_type(L, -1) == LUA_TTABLE) { /* under any key: lists of bands too */
+            if (lua_type(L, -2) == LUA_TSTRING) lua_pushfstring(L, "%s.%s", name, lua_tostring(L, -2));
+            else if (lua_isinteger(L, -2)) lua_pushfstring(L, "%s[%I]", name, (LUAI_UACINT)lua_tointeger(L, -2));
+            else lua_pushfstring(L, "%s[?]", name);
             push_view(L, lua_absindex(L, -2), visited, lua_tostring(L, -1));
             lua_remove(L, -2);
             lua_pushvalue(L, -3); /* key */
@@ -92,11 +94,11 @@ static void push_view(lua_State *L, int real, int visited, const char *name) {
     lua_setmetatable(L, -2);
 }
 
-void tend_sandbox_push_readonly(lua_State *L, int idx) {
+void tend_sandbox_push_readonly(lua_State *L, int idx, const char *name) {
     int real = lua_absindex(L, idx);
     lua_newtable(L);
     int visited = lua_gettop(L);
-    push_view(L, real, visited, "module");
+    push_view(L, real, visited, name);
     lua_remove(L, visited);
 }
 
@@ -350,7 +352,7 @@ static int sb_require(lua_State *L) {
     }
     /* Stdlib module tables are shared by every rule: give out read-only views. */
     if (lua_istable(L, -1) && strncmp(name, "tend", 4) == 0) {
-        tend_sandbox_push_readonly(L, -1);
+        tend_sandbox_push_readonly(L, -1, name);
         lua_remove(L, -2);
     }
     lua_pushvalue(L, -1);

@@ -22,7 +22,7 @@ void tend_sandbox_close(lua_State *L);
 
 /* Pushes a read-only view of the table at idx (deep: nested tables are
  * replaced by views too). Used for every table shared across evaluations. */
-void tend_sandbox_push_readonly(lua_State *L, int idx);
+void tend_sandbox_push_readonly(lua_State *L, int idx, const char *name);
 
 /* Pushes the contents of the file at path as a string; raises if it
  * cannot be read. Safe against memory errors (nothing leaks). */

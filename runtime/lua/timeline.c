@@ -414,7 +414,7 @@ void tend_timeline_set_facts(lua_State *L) {
         lua_getfield(L, LUA_REGISTRYINDEX, TABLE_KEY);
     }
     lua_insert(L, -2);
-    tend_sandbox_push_readonly(L, -1);
+    tend_sandbox_push_readonly(L, -1, "t.facts");
     lua_remove(L, -2);
     lua_setfield(L, -2, "facts");
     lua_pop(L, 1);

@@ -412,6 +412,11 @@ rule "attack" {
       pb:close()
     end)
 
+    it("keeps tables inside stdlib lists read-only too (a band list is shared by every rule)", function()
+      blocked([[require("tend.graduation").BANDS[1][1] = 0]], "runtime",
+              "attempt to modify read%-only table 'tend%.graduation%.BANDS%[1%]'")
+    end)
+
     it("refuses finalizers: Lua runs __gc with hooks off, out of the budget's reach", function()
       blocked([[
       setmetatable({}, { __gc = function() error("finalizer says no") end })
