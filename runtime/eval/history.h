@@ -24,7 +24,9 @@ typedef struct {
     uint32_t data; /* offset of the data object's JSON text, or TEND_NONE */
 } tend_event;
 
-typedef struct {
+/* Packed: a metric file holds millions of values, and 12 bytes instead of
+ * 16 each is a quarter less memory to fill while loading. */
+typedef struct __attribute__((packed)) {
     uint32_t field;
     double value;
 } tend_metric_value;

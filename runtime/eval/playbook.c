@@ -240,12 +240,12 @@ static tend_status finish(tend_playbook *pb, const char *dir, tend_buf *problems
     static const char *const kinds[] = {"segments", "scorecards", "stages", "rules", "handlers", "populations", NULL};
     for (int i = 0; kinds[i]; i++) {
         lua_getfield(L, -1, kinds[i]);
-        tend_buf_printf(&pb->summary, "%-10s %lld\n", kinds[i], (long long)lua_tointeger(L, -1));
+        tend_buf_printf(&pb->summary, "%-12s %lld\n", kinds[i], (long long)lua_tointeger(L, -1));
         lua_pop(L, 1);
     }
     lua_getfield(L, -1, "schedules");
     for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) {
-        tend_buf_printf(&pb->summary, "schedule   %s\n", lua_tostring(L, -1));
+        tend_buf_printf(&pb->summary, "schedule     %s\n", lua_tostring(L, -1));
         lua_pop(L, 1);
     }
     lua_pop(L, 4); /* nil, schedules, summary, problems */

@@ -20,9 +20,10 @@ end
 --- compiled = { evaluate = fn(a, now), collect = fn(a, now)|nil,
 ---              summarize = fn(rows)|nil }
 ---@param builder table
+---@param templates? table  the playbook's template files, by locale and name
 ---@return table|nil compiled, string[] problems, table summary
-function M.finish(builder)
-  local decl, problems = builder.finish()
+function M.finish(builder, templates)
+  local decl, problems = builder.finish(templates)
   local summary = { segments = #decl.segments, scorecards = #decl.scorecards, stages = #decl.journey,
                     rules = #decl.rules, handlers = #decl.handlers, populations = #decl.populations,
                     schedules = {} }

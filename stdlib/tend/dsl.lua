@@ -7,6 +7,7 @@
 --- reports every problem as "file:line: message", so one load shows every
 --- mistake. The records are per playbook (per lua_State): no module state.
 local host = require "tend.host"
+local templates = require "tend.templates"
 
 local M = {}
 
@@ -404,10 +405,68 @@ function M.new()
 
   local builder = { globals = g }
 
+  --- A template file: "Subject: ..." on the first line, a blank line, the body.
+  local function parse_template(path, text)
+    local subject, body = text:match("^Subject:%s*([^\n]*)\n\r?\n?(.*)$")
+    if not subject then
+      problem(path .. ":1", "the first line must be 'Subject: ...', then a blank line and the body")
+      return nil
+    end
+    local line = 0
+    for l in (text .. "\n"):gmatch("([^\n]*)\n") do
+      line = line + 1
+      for _, name in ipairs(templates.placeholders(l)) do
+        local root = name:match("^([^.]+)%.")
+        if templates.VARS[name] == nil and root ~= "account" and root ~= "data" then
+          problem(path .. ":" .. line, "unknown placeholder {{%s}} (known: account.<field>, data.<key>, %s)",
+                  name, sorted_keys(templates.VARS))
+        end
+      end
+    end
+    return { subject = subject, body = body }
+  end
+
+  --- DOMAIN C1-C4: the stdlib catalogue, overridden per name and locale by
+  --- the playbook's templates/<locale>/<name>.txt files.
+  local function catalogue_from(files)
+    local catalogue = {}
+    for name, entry in pairs(templates.CATALOGUE) do
+      catalogue[name] = {}
+      for locale, m in pairs(entry) do catalogue[name][locale] = m end
+    end
+    for locale, named in pairs(files or {}) do
+      for name, file in pairs(named) do
+        local m = parse_template(file.path, file.text)
+        if m then
+          catalogue[name] = catalogue[name] or {}
+          catalogue[name][locale] = m
+        end
+      end
+    end
+    for name, entry in pairs(catalogue) do
+      if entry[templates.FALLBACK] == nil then
+        problem("templates/" .. templates.FALLBACK .. "/" .. name .. ".txt", "missing: template '%s' needs an English text to fall back to (DOMAIN C4)", name)
+      end
+    end
+    return catalogue
+  end
+
   --- Validates the whole playbook; returns the compiled declarations and
   --- the list of problems ("file:line: message"), empty when all is well.
+  ---@param files? table  templates/<locale>/<name>.txt: {[locale] = {[name] = {text, path}}}
   ---@return table decl, string[] problems
-  function builder.finish()
+  function builder.finish(files)
+    decl.templates = catalogue_from(files)
+    local function check_emails(actions)
+      for _, a in ipairs(actions) do
+        if a.kind == "email" and type(a.template) == "string" and decl.templates[a.template] == nil then
+          problem(a.where, "email '%s': no such template (the stdlib has %s; add templates/en/%s.txt)",
+                  a.template, sorted_keys(templates.CATALOGUE), a.template)
+        end
+      end
+    end
+    for _, r in ipairs(decl.rules) do check_emails(r.actions) end
+    for _, h in ipairs(decl.handlers) do check_emails(h.actions) end
     local segs = decl.segments
     if #segs > 0 then
       for i, s in ipairs(segs) do

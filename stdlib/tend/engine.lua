@@ -4,6 +4,7 @@
 local host = require "tend.host"
 local json = require "tend.json"
 local dsl = require "tend.dsl"
+local templates = require "tend.templates"
 
 local M = {}
 
@@ -81,7 +82,7 @@ end
 
 --- Option values may be functions of (a, t, r): per-account data such as
 --- the blocker an extension notice must name (DOMAIN C3).
-local function intent(action, a, t, r, rule, period_text)
+local function intent(action, a, t, r, rule, period_text, catalogue)
   local field = NAME_FIELD[action.kind]
   local name = action[field]
   local out = setmetatable({ kind = action.kind, [field] = name, rule = rule }, ACTION_MT[action.kind])
@@ -94,7 +95,10 @@ local function intent(action, a, t, r, rule, period_text)
   end
   if action.kind == "email" then
     out.to = out.to or "champion"
-    out.locale = out.locale or a.locale or "en"
+    -- DOMAIN C4: the account's locale if the template has it, else its
+    -- language, else English; the intent says which text will go out.
+    local _, chosen = templates.pick(catalogue, name, out.locale or a.locale)
+    out.locale = chosen
     out.key = name .. ":" .. a.id .. ":" .. period_text
   else
     out.key = action.kind .. ":" .. name .. ":" .. a.id .. ":" .. period_text
@@ -113,14 +117,14 @@ end
 
 --- Applies fired actions: flags and stages change the result directly,
 --- everything (flags aside) becomes an intent for the host.
-local function apply(result, actions, a, t, rule, now, every, period_text)
+local function apply(result, actions, a, t, rule, now, every, period_text, catalogue)
   for _, act in ipairs(actions) do
     if act.kind == "flag" then add_unique(result.flags, act.flag)
     elseif act.kind == "unflag" then remove(result.flags, act.flag)
     else
       if act.kind == "stage" then add_unique(result.stages, act.stage) end
       local p = period_text or period(now, act.every_seconds or every)
-      result.actions[#result.actions + 1] = intent(act, a, t, result, rule, p)
+      result.actions[#result.actions + 1] = intent(act, a, t, result, rule, p, catalogue)
     end
   end
 end
@@ -182,7 +186,7 @@ function M.compile(decl, t)
         trace(result, r.name, fired and true or false, why)
         if fired then
           local once = r.once_per and r.once_per(a, t, result)
-          apply(result, r.actions, a, t, r.name, now, r.every, once and tostring(once) or nil)
+          apply(result, r.actions, a, t, r.name, now, r.every, once and tostring(once) or nil, decl.templates)
         end
       end
     end
@@ -190,7 +194,7 @@ function M.compile(decl, t)
       for _, e in ipairs(t.events(h.event, h.within_text)) do
         if h.when == nil or h.when(a, e, t, result) then
           trace(result, "on " .. h.event, true, h.event .. " at " .. e.at)
-          apply(result, h.actions, a, t, "on " .. h.event, now, nil, e.at)
+          apply(result, h.actions, a, t, "on " .. h.event, now, nil, e.at, decl.templates)
         end
       end
     end

@@ -156,13 +156,17 @@ end
 ---@param dimension string
 ---@return fun(a: table, t: table): number|nil
 function M.assessed(dimension)
+  local match = { dimension = dimension }
+  local function valid(score) return type(score) == "number" and score >= 0 and score <= 10 end
   return function(_, t)
-    local list = t.events("assessment")
+    -- t.last with a match finds the event in C, without building the others.
+    local e = t.last("assessment", match)
+    if e == nil then return nil end
+    if valid(e.data.score) then return e.data.score end
+    local list = t.events("assessment") -- rare: the latest rating is out of range
     for i = #list, 1, -1 do
       local d = list[i].data
-      if d.dimension == dimension and type(d.score) == "number" and d.score >= 0 and d.score <= 10 then
-        return d.score
-      end
+      if d.dimension == dimension and valid(d.score) then return d.score end
     end
     return nil
   end

@@ -2,21 +2,22 @@
 --- pure helpers that turn an account and its timeline into scores and
 --- blockers. Domain frameworks live in the tend.* modules beside this one.
 local json = require "tend.json"
+local graduation = require "tend.graduation"
 
-local tend = { json = json }
+local tend = {
+  json = json,
+  -- The domain frameworks (DOMAIN.md), one module each.
+  segmentation = require "tend.segmentation",   -- S1-S4
+  touch = require "tend.touch",                 -- T1-T5
+  onboarding = require "tend.onboarding",       -- O1-O5
+  graduation = graduation,                      -- G1-G9
+  journey = require "tend.journey",             -- J1-J9
+  templates = require "tend.templates",         -- C1-C4
+}
 
 --- Score function: the latest `assessment` event for a dimension (a CSM's
 --- 0-10 rating, DESIGN "Data contract"), or nil when none was recorded.
----@param dimension string
----@return fun(a: table, t: table): number|nil
-function tend.assessed(dimension)
-  local match = { dimension = dimension }
-  return function(_, t)
-    local e = t.last("assessment", match)
-    local score = e and e.data.score
-    return type(score) == "number" and score or nil
-  end
-end
+tend.assessed = graduation.assessed
 
 --- Share of licensed users active, from the latest metric `field`
 --- (default weekly_active); nil when either number is missing.

@@ -23,6 +23,14 @@ local function timeline(spec)
     return out
   end
   function t.count(type_, window) return #t.events(type_, window) end
+  function t.last(type_, match)
+    local list = t.events(type_)
+    for i = #list, 1, -1 do
+      local ok = true
+      for k, v in pairs(match or {}) do ok = ok and list[i].data[k] == v end
+      if ok then return list[i] end
+    end
+  end
   function t.latest(field) return (spec.latest or {})[field] end
   function t.trend(field) return (spec.trend or {})[field] end
   function t.days_until(date) return day(date) - now // 86400 end
