@@ -1,0 +1,2 @@
+segment "all" { touch = "tech" }
+rule "r" { when = function() return true end, actions = { email "nudge", email "no_such_template" } }
