@@ -50,7 +50,8 @@ static int l_open(lua_State *L) {
         lua_pushnil(L);
         lua_newtable(L);
         lua_Integer i = 0;
-        for (char *line = problems.data, *nl; line && *line; line = nl + 1) {
+        const char *text = problems.len ? tend_buf_cstr(&problems) : "";
+        for (const char *line = text, *nl; *line; line = nl + 1) {
             nl = strchr(line, '\n');
             if (!nl) break;
             lua_pushlstring(L, line, (size_t)(nl - line));

@@ -42,10 +42,22 @@ local function set_of(list)
   return s
 end
 
-local function sorted_keys(t)
+--- Keys of t in a stable order (strings before others, then by text), so
+--- problems are reported in the same order on every run.
+local function ordered(t)
   local ks = {}
-  for k in pairs(t) do ks[#ks + 1] = tostring(k) end
-  table.sort(ks)
+  for k in pairs(t) do ks[#ks + 1] = k end
+  table.sort(ks, function(x, y)
+    local sx, sy = type(x) == "string", type(y) == "string"
+    if sx ~= sy then return sx end
+    return tostring(x) < tostring(y)
+  end)
+  return ks
+end
+
+local function sorted_keys(t)
+  local ks = ordered(t)
+  for i, k in ipairs(ks) do ks[i] = tostring(k) end
   return table.concat(ks, ", ")
 end
 
@@ -72,7 +84,7 @@ function M.new()
       return false
     end
     local allowed = set_of(KEYS[kind])
-    for k in pairs(t) do
+    for _, k in ipairs(ordered(t)) do
       if type(k) == "string" then
         if not allowed[k] then
           problem(where, "%s '%s': unknown key '%s' (known: %s)", kind, name, k,
@@ -171,7 +183,8 @@ function M.new()
     local a = { kind = kind, [spec.name] = name, where = where }
     if opts then
       local allowed = set_of(spec.options)
-      for k, v in pairs(opts) do
+      for _, k in ipairs(ordered(opts)) do
+        local v = opts[k]
         if k ~= 1 then
           if type(k) ~= "string" or not allowed[k] then
             problem(where, "%s '%s': unknown option '%s' (known: %s)", kind, tostring(name), tostring(k),
@@ -434,8 +447,11 @@ function M.new()
       catalogue[name] = {}
       for locale, m in pairs(entry) do catalogue[name][locale] = m end
     end
-    for locale, named in pairs(files or {}) do
-      for name, file in pairs(named) do
+    files = files or {}
+    for _, locale in ipairs(ordered(files)) do
+      local named = files[locale]
+      for _, name in ipairs(ordered(named)) do
+        local file = named[name]
         local m = parse_template(file.path, file.text)
         if m then
           catalogue[name] = catalogue[name] or {}
@@ -443,8 +459,8 @@ function M.new()
         end
       end
     end
-    for name, entry in pairs(catalogue) do
-      if entry[templates.FALLBACK] == nil then
+    for _, name in ipairs(ordered(catalogue)) do
+      if catalogue[name][templates.FALLBACK] == nil then
         problem("templates/" .. templates.FALLBACK .. "/" .. name .. ".txt", "missing: template '%s' needs an English text to fall back to (DOMAIN C4)", name)
       end
     end
