@@ -18,6 +18,10 @@ TEND=${TEND:-build/tend}
 case "$TEND" in /*) ;; *) [ -x "$TEND" ] || TEND="$root/$TEND" ;; esac
 [ -x "$TEND" ] || { echo "run.sh: $TEND not found; build first: cmake -S . -B build && make -C build -j2" >&2; exit 2; }
 TEND=$(cd "$(dirname "$TEND")" && pwd)/$(basename "$TEND")
+# Figures from a Debug build mean little: say which build this is.
+btype=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$TEND")/CMakeCache.txt" 2>/dev/null)
+echo "tend build: ${btype:-unknown} ($TEND)"
+case "$btype" in Debug|"") echo "warning: not an optimised build; configure with -DCMAKE_BUILD_TYPE=RelWithDebInfo" ;; esac
 command -v lua5.4 >/dev/null || { echo "run.sh: lua5.4 not found (apt-get install lua5.4)" >&2; exit 2; }
 lua5.4 -e 'require "cjson"' 2>/dev/null || { echo "run.sh: lua-cjson not found (apt-get install lua-cjson)" >&2; exit 2; }
 
