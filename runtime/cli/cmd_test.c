@@ -81,6 +81,8 @@ int tend_cmd_test(int argc, char **argv) {
     if (!L) {
         fprintf(stderr, "tend test: cannot create the harness state\n");
     } else {
+        for (int i = 0; i < n; i++) /* spec folders can hold support modules */
+            if (args[i][0] != '-' && is_dir(args[i])) tend_harness_add_path(L, args[i]);
         code = tend_harness_run_busted(L, args, n);
         tend_harness_close(L);
     }

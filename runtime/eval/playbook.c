@@ -354,15 +354,21 @@ static const struct { const char *key, *absent; } result_keys[] = {
     {"flags", "[]"},     {"actions", "[]"},   {"trace", "[]"},  {"errors", "[]"},     {NULL, NULL},
 };
 
-static int run_account(lua_State *L) {
-    run_args *r = lua_touserdata(L, 1);
+/* Binds the account's timeline and calls the compiled function ref with
+ * (account, now), leaving its result on the stack. */
+static void call_with_account(lua_State *L, const run_args *r, int ref) {
     const char *id = json_string_value(json_object_get(r->account, "id"));
     tend_account_history ah;
     tend_timeline_bind(L, r->h, tend_history_find(r->h, id, &ah) ? &ah : NULL, r->now);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, r->pb->evaluate_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     tend_json_push(L, r->account);
     lua_pushinteger(L, r->now);
     lua_call(L, 2, 1);
+}
+
+static int run_account(lua_State *L) {
+    run_args *r = lua_touserdata(L, 1);
+    call_with_account(L, r, r->pb->evaluate_ref);
     if (!lua_istable(L, -1)) return luaL_error(L, "the evaluator returned a %s, not a result table", luaL_typename(L, -1));
     int res = lua_gettop(L);
     write_head(r->out, r->account, r->now, r->pb->digest);
@@ -395,15 +401,22 @@ static void write_failure(tend_buf *out, json_t *account, int64_t now, const cha
     tend_buf_adds(out, "}]}\n");
 }
 
-tend_status tend_playbook_evaluate(tend_playbook *pb, json_t *account, const tend_history *h, int64_t now,
-                                   tend_buf *out, tend_error *err) {
+/* Runs f(r) under the account budget; the timeline is unbound after. */
+static tend_status run_protected(tend_playbook *pb, lua_CFunction f, run_args *r, tend_error *err) {
     static const tend_history empty_history; /* read-only: no events, no metrics */
-    size_t mark = out->len;
-    run_args r = {pb, account, h ? h : &empty_history, now, out};
-    lua_pushcfunction(pb->L, run_account);
-    lua_pushlightuserdata(pb->L, &r);
+    if (!r->h) r->h = &empty_history;
+    lua_pushcfunction(pb->L, f);
+    lua_pushlightuserdata(pb->L, r);
     tend_status st = tend_lua_pcall(pb->L, 1, 0, pb->timeout_ms, err);
     tend_timeline_bind(pb->L, NULL, NULL, 0);
+    return st;
+}
+
+tend_status tend_playbook_evaluate(tend_playbook *pb, json_t *account, const tend_history *h, int64_t now,
+                                   tend_buf *out, tend_error *err) {
+    size_t mark = out->len;
+    run_args r = {pb, account, h, now, out};
+    tend_status st = run_protected(pb, run_account, &r, err);
     if (st != TEND_OK) {
         out->len = mark;
         write_failure(out, account, now, pb->digest, err);
@@ -417,13 +430,7 @@ int tend_playbook_has_population(const tend_playbook *pb) { return pb->collect_r
 
 static int run_collect(lua_State *L) {
     run_args *r = lua_touserdata(L, 1);
-    const char *id = json_string_value(json_object_get(r->account, "id"));
-    tend_account_history ah;
-    tend_timeline_bind(L, r->h, tend_history_find(r->h, id, &ah) ? &ah : NULL, r->now);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, r->pb->collect_ref);
-    tend_json_push(L, r->account);
-    lua_pushinteger(L, r->now);
-    lua_call(L, 2, 1);
+    call_with_account(L, r, r->pb->collect_ref);
     tend_json_encode_as(L, -1, r->out, "collected");
     tend_buf_addc(r->out, '\n');
     return 0;
@@ -431,13 +438,9 @@ static int run_collect(lua_State *L) {
 
 tend_status tend_playbook_collect(tend_playbook *pb, json_t *account, const tend_history *h, int64_t now,
                                   tend_buf *out, tend_error *err) {
-    static const tend_history empty_history;
     size_t mark = out->len;
-    run_args r = {pb, account, h ? h : &empty_history, now, out};
-    lua_pushcfunction(pb->L, run_collect);
-    lua_pushlightuserdata(pb->L, &r);
-    tend_status st = tend_lua_pcall(pb->L, 1, 0, pb->timeout_ms, err);
-    tend_timeline_bind(pb->L, NULL, NULL, 0);
+    run_args r = {pb, account, h, now, out};
+    tend_status st = run_protected(pb, run_collect, &r, err);
     if (st != TEND_OK) out->len = mark;
     return st;
 }

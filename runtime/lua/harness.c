@@ -239,3 +239,11 @@ int tend_harness_run_busted(lua_State *L, char **args, int n) {
 }
 
 void tend_harness_close(lua_State *L) { tend_limits_close(L); }
+
+void tend_harness_add_path(lua_State *L, const char *dir) {
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "path");
+    lua_pushfstring(L, "%s/?.lua;%s", dir, lua_tostring(L, -1));
+    lua_setfield(L, -3, "path");
+    lua_pop(L, 2);
+}

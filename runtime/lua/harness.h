@@ -14,6 +14,9 @@ lua_State *tend_harness_new(const char *default_playbook);
  * args[0..n). Returns the exit code busted asked for. */
 int tend_harness_run_busted(lua_State *L, char **args, int n);
 
+/* Lets specs under dir require their own helpers (dir/?.lua). */
+void tend_harness_add_path(lua_State *L, const char *dir);
+
 void tend_harness_close(lua_State *L);
 
 #endif

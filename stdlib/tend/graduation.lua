@@ -93,15 +93,7 @@ end
 
 local function pct(x) return string.format("%d%%", math.floor(x * 100 + 0.5)) end
 
---- The newest value of data[key] among events of `type_` (nil when none has it).
-local function latest_data(t, type_, key, window)
-  local list = t.events(type_, window)
-  for i = #list, 1, -1 do
-    local d = list[i].data
-    if d ~= nil and d[key] ~= nil then return d[key], list[i] end
-  end
-  return nil
-end
+local latest_data = require("tend.evidence").latest_data
 
 -- G2/G3: the total and the band ------------------------------------------
 

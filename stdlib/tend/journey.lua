@@ -108,15 +108,7 @@ end
 
 local function pct(x) return string.format("%d%%", math.floor(x * 100 + 0.5)) end
 
---- The newest value of data[key] among events of `type_`, and its event.
-local function latest_data(t, type_, key)
-  local list = t.events(type_)
-  for i = #list, 1, -1 do
-    local d = list[i].data
-    if d ~= nil and d[key] ~= nil then return d[key], list[i] end
-  end
-  return nil
-end
+local latest_data = require("tend.evidence").latest_data
 
 local function health_score(r)
   return r and r.health and type(r.health.score) == "number" and r.health.score or nil
