@@ -15,15 +15,36 @@ typedef struct {
     int table;
     size_t rows;
     tend_summary *summary;
+    /* Progress on a terminal, for long runs: a count on stderr, refreshed
+     * twice a second once a run has gone on for a second. */
+    int progress;
+    size_t done;
+    double started, shown;
 } output;
+
+static double seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void tick(output *o) {
+    o->done++;
+    if (!o->progress || (o->done & 255)) return;
+    double now = seconds();
+    if (now - o->started < 1.0 || now - o->shown < 0.5) return;
+    o->shown = now;
+    fprintf(stderr, "\rtend eval: %zu accounts, %.0f/s ", o->done, (double)o->done / (now - o->started));
+}
 
 static void emit_summary(void *ud, const char *line, size_t len) {
     tend_summary_add(((output *)ud)->summary, line, len);
+    tick(ud);
 }
 
 static void emit_json(void *ud, const char *line, size_t len) {
-    (void)ud;
     fwrite(line, 1, len, stdout);
+    tick(ud);
 }
 
 static const char *joined(json_t *arr, char *buf, size_t cap, const char *field) {
@@ -42,6 +63,7 @@ static const char *joined(json_t *arr, char *buf, size_t cap, const char *field)
 /* --format table: one readable row per account. */
 static void emit_table(void *ud, const char *line, size_t len) {
     output *o = ud;
+    tick(o);
     json_t *r = json_loadb(line, len, 0, NULL);
     if (!r) return;
     if (o->rows++ == 0)
@@ -153,7 +175,10 @@ int tend_cmd_eval(int argc, char **argv) {
         goto done;
     }
     ro.history = &h;
+    out.progress = isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
+    out.started = seconds();
     st = tend_run_eval(&ro, &rs, &problems, &err);
+    if (out.shown > 0) fputs("\r\033[K", stderr); /* clear the progress line */
     if (out.summary && st == TEND_OK) tend_summary_print(out.summary, stdout);
     fflush(stdout);
     if (st == TEND_EPLAYBOOK) {
