@@ -1,48 +1,48 @@
 -- The journey (DOMAIN J1-J4, J7): six stages, not a pipeline. An account is
--- in every stage whose condition holds (J2), and stage changes rest on
--- evidence (go-live confirmed, usage, the renewal date), never on the
--- calendar alone.
-local segments = require "lib.segments"
-local signals = require "lib.signals"
+-- in every stage whose condition holds (J2); stage changes rest on evidence
+-- (J3 go-live, value and milestones; J4 usage; the renewal date and a signed
+-- renewal), never on the calendar alone.
+local J = tend.journey
+local account = require "lib.account"
 
 local MONTH_6, MONTH_12 = 180, 365 -- DOMAIN J1: expansion from month 6, advocacy from month 12
 
---- Days since the contract is at least `days`.
-local function contract_older_than(days)
+--- Graduated and the contract at least `days` old.
+local function live_for(days)
   return function(a, t)
-    local d = signals.days_since_contract(a, t)
-    return d ~= nil and d >= days
+    local age = account.days_since_contract(a, t)
+    return age ~= nil and age >= days and account.graduated(a, t)
   end
 end
 
--- DOMAIN J3: onboarding lasts until the customer confirms go-live.
-local function onboarding(a, t) return signals.onboarding(a, t) end
+-- DOMAIN J3: onboarding until milestones, documented first value and a
+-- confirmed go-live say it is over (however long that takes: O5 catches
+-- lateness). An account with no such evidence is onboarding.
+local function onboarding(a, t) return not account.graduated(a, t) end
 
--- DOMAIN J4: live, adoption not yet successful (70%+ seats, 3+ features).
-local function adoption(a, t) return signals.live(t) and not signals.adopted(a, t) end
-
--- DOMAIN J4: live with broad, high usage; falling back re-enters adoption (J2).
-local function retention(a, t) return signals.live(t) and signals.adopted(a, t) end
-
--- DOMAIN J1: expansion opportunities from month 6 of a live account.
-local function expansion(a, t) return signals.live(t) and contract_older_than(MONTH_6)(a, t) end
-
--- DOMAIN J7: inside the segment's runway (enterprise 180, mid-market 90,
--- SMB 60 days before renewal_date) until the renewal is signed.
-local function renewal(a, t)
-  local days = signals.days_to_renewal(a, t)
-  return days ~= nil and days >= 0 and days <= segments.RENEWAL[segments.of(a)].runway
-         and not signals.renewed_recently(t)
+-- DOMAIN J4: adoption until 70%+ of seats are active, 3+ features beyond the
+-- first, a login every week for 4 weeks, usage stable and little CSM help;
+-- then retention. J2: a champion_left, budget_cut, merger or competitor_demo
+-- in the last 90 days sends a retained account back to adoption.
+local function retained(a, t, r)
+  return account.graduated(a, t) and (J.ready_for_retention(a, t, r)) and #J.regressions(a, t, r) == 0
 end
+local function adoption(a, t, r) return account.graduated(a, t) and not retained(a, t, r) end
 
--- DOMAIN J1: advocacy from month 12 of a live account.
-local function advocacy(a, t) return signals.live(t) and contract_older_than(MONTH_12)(a, t) end
+-- DOMAIN J7: inside the segment's runway (enterprise 180, mid-market 90, SMB
+-- 60 days before renewal_date) until a renewal is signed in it.
+local function renewal(a, t, r)
+  local days = J.days_to_renewal(a, t)
+  if days == nil or days < 0 then return false end
+  local _, runway = J.runway(r.segment)
+  return days <= runway and t.days_since("renewal_signed") > runway - days
+end
 
 journey {
   stage "onboarding" { when = onboarding },
   stage "adoption"   { when = adoption },
-  stage "retention"  { when = retention },
-  stage "expansion"  { when = expansion },
+  stage "retention"  { when = retained },
+  stage "expansion"  { when = live_for(MONTH_6) },  -- DOMAIN J1, J6
   stage "renewal"    { when = renewal },
-  stage "advocacy"   { when = advocacy },
+  stage "advocacy"   { when = live_for(MONTH_12) }, -- DOMAIN J1, J8
 }

@@ -1,40 +1,86 @@
--- What happens when something happens (DOMAIN P1, P2, P5, P6, P7, J2).
--- Each handler fires once per event seen in the last day (the nightly run);
--- the event's time is part of each action's dedupe key.
+-- What happens when something happens (DOMAIN P1, P2, P5, P6, P7, P9, J2).
+-- A handler fires once per such event seen in the last day (the nightly
+-- run); the event's time is in each action's dedupe key. Action data comes
+-- from the event's own data, read as the latest event of its type.
+local T = tend.touch
 
--- DOMAIN P1: contract signed -> welcome email with next steps; the
--- implementation specialist schedules the kickoff (human, P8/P9).
+--- Handler filter: accounts with people on them (T1, T2), not tech touch (T3).
+local function human_touch(_, _, _, r) return r.touch ~= "tech" end
+
+--- Action data: the latest `type_` event's data fields, renamed ({to = from}).
+local function event_data(type_, fields)
+  return function(_, t)
+    local e = t.last(type_)
+    if e == nil then return nil end
+    local out, any = {}, false
+    for to, from in pairs(fields) do
+      if e.data[from] ~= nil then out[to], any = e.data[from], true end
+    end
+    return any and out or nil
+  end
+end
+
+-- DOMAIN P1: contract signed -> welcome email with next steps (every segment).
 on "contract_signed" {
   email "welcome",
-  task { "Schedule kickoff", owner = "specialist" },
 }
 
--- DOMAIN P2: kickoff completed -> summary with action items; the CSM starts
--- the check-in series (weekly high-touch T1, every 2 weeks low-touch T2).
+-- DOMAIN P1, P9, P8: the sales -> CS handoff within 24 hours, and the kickoff,
+-- run by an implementation specialist chosen by segment (T4: a dedicated one
+-- for enterprise, the shared pool for mid-market). SMB onboards self-serve (T3).
+local SPECIALIST = { enterprise = "specialist", mid_market = "specialist_pool" }
+
+on "contract_signed" {
+  when = human_touch,
+  task { "Sales handoff form", owner = "sales", data = { due = "within 24 hours of the signature (P9)" } },
+  task { "Schedule the kickoff", owner = function(_, _, r) return SPECIALIST[r.segment] end, data = {
+    checklist = {
+      "Create the onboarding project (P1)",
+      "Send the kickoff invite (P1)",
+      "At the kickoff, define the success criteria with the customer (P8)",
+    },
+  } },
+}
+
+-- DOMAIN P2: kickoff completed -> summary with the action items agreed.
 on "kickoff_completed" {
-  email "kickoff_summary",
-  task { "Start the check-in series", owner = "csm" },
+  email "kickoff_summary" { data = event_data("kickoff_completed", { action_items = "action_items", goal = "goal" }) },
+}
+
+-- DOMAIN P2, T1, T2: the CSM starts the check-ins: weekly or bi-weekly 1:1s
+-- for high touch, milestone check-ins every 2 weeks for low touch.
+on "kickoff_completed" {
+  when = human_touch,
+  task { "Start the check-ins", owner = "csm", data = function(_, _, r)
+    local model, cadence = T.MODELS[r.touch], {}
+    -- a copy: stdlib tables are read-only views, which action data cannot carry
+    for i, c in ipairs(model.cadence) do cadence[i] = c end
+    return { cadence = cadence, rule = model.rule }
+  end },
 }
 
 -- DOMAIN P5: a training module completed -> congratulations and the next module.
 on "training_completed" {
-  email "training_next",
+  email "training_next" { data = event_data("training_completed", { module_name = "module", next_module = "next_module" }) },
 }
 
--- DOMAIN P6, C1, C2: a milestone reached -> celebration email (the event's
--- data carries what was achieved, with numbers).
+-- DOMAIN P6, C1, C2: a milestone reached -> celebration email listing what
+-- the customer achieved, with numbers (the event's data.achievements).
 on "milestone_reached" {
-  email "celebration",
+  email "celebration" { data = function(_, t)
+    local d = t.last("milestone_reached").data
+    return { achievements = d.achievements or { d.milestone or d.name } }
+  end },
 }
 
--- DOMAIN P7: the day-30 survey says the goal was not achieved -> a human
--- CSM takes over (P8: success-validation conversations are human).
+-- DOMAIN P7, P8: the goal survey says "not achieved" -> a human CSM takes
+-- over (success-validation conversations are human).
 on "survey_response" {
   when = function(_, e) return e.data.goal_achieved == false end,
-  task { "Goal not achieved (day-30 survey): call the customer", owner = "csm" },
+  task { "Goal not achieved: call", owner = "csm", data = event_data("survey_response", { score = "score", comment = "comment" }) },
 }
 
 -- DOMAIN J2, P8: the champion left -> rebuild the relationship (human).
 on "champion_left" {
-  task { "Champion left: find and confirm a new champion", owner = "csm" },
+  task { "Find a new champion", owner = "csm", data = function(a) return { previous = a.champion } end },
 }

@@ -1,4 +1,5 @@
 -- When the host runs this playbook (DESIGN "Scale-out", "CLI": tend run JOB).
--- The nightly evaluation: every account as of 02:00 UTC; the day-based
--- rules (P3, P7, J7 milestones) assume one run a day.
+-- The nightly evaluation of every account at 02:00 UTC. Handlers look one
+-- day back, so a night is not missed; rules keep their dedupe keys (once per
+-- window, target or renewal date), so running twice sends nothing twice.
 schedule "nightly" { cron = "0 2 * * *", run = "evaluate_all" }

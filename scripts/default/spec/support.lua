@@ -21,9 +21,9 @@ function M.in_days(n) return M.days_ago(-n) end
 ---@return string
 function M.at(n) return os.date("!%Y-%m-%dT%H:%M:%SZ", NOW_EPOCH - math.floor(n * DAY)) end
 
---- An event `days` ago for account `id`.
-function M.event(id, type_, days, data)
-  return { account_id = id, type = type_, at = M.at(days), data = data }
+--- An event `days` ago for account `id` (by `user`, when given).
+function M.event(id, type_, days, data, user)
+  return { account_id = id, type = type_, at = M.at(days), data = data, user = user }
 end
 
 --- One assessment event per dimension: { technical = 9, ... } (DESIGN: a CSM's 0-10 rating).
@@ -48,9 +48,24 @@ function M.metrics(id, days, fields)
   return rows
 end
 
+--- The folder this file is in, and the playbook's (its parent).
+M.SPEC_DIR = debug.getinfo(1, "S").source:match("^@(.*/)")
+M.PLAYBOOK_DIR = M.SPEC_DIR .. "../"
+
 --- Evaluates `account` at NOW against the default playbook.
 function M.evaluate(account, events, metrics)
   return tend.evaluate(account, { events = events or {}, metrics = metrics or {}, now = M.NOW })
+end
+
+--- The actions of `kind` (and named `name`, when given).
+function M.actions(r, kind, name)
+  local list = {}
+  for _, a in ipairs(r.actions) do
+    if a.kind == kind and (name == nil or a.template == name or a.title == name or a.channel == name) then
+      list[#list + 1] = a
+    end
+  end
+  return list
 end
 
 --- The first action of `kind` named `name` (template, title, channel...), or nil.
