@@ -21,6 +21,7 @@ const tend_command *tend_command_find(const char *name);
 int tend_cmd_eval(int argc, char **argv);
 int tend_cmd_check(int argc, char **argv);
 int tend_cmd_test(int argc, char **argv);
+int tend_cmd_db(int argc, char **argv);
 int tend_cmd_help(int argc, char **argv);
 
 /* Prints "tend <cmd>: message" and a hint to stderr; returns 2. */

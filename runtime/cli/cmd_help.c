@@ -59,6 +59,38 @@ const tend_command tend_commands[] = {
      "tend.check(DIR) returns ok, problems; tend.json encodes and decodes.\n"
      "\n"
      "Exit: 0 all specs pass; 1 any failure or error; 3 the playbook does not load.\n"},
+    {"db", tend_cmd_db, "the database: start/stop the embedded PostgreSQL, migrate, status",
+     "usage: tend db up|down|migrate|status\n"
+     "\n"
+     "The PostgreSQL database behind nightly runs, the outbox and explain.\n"
+     "With TEND_DATABASE_URL set (postgresql://user:password@host:port/db, or\n"
+     "key=value pairs) tend uses that server, any PostgreSQL 13+. Without it tend\n"
+     "manages a private cluster under $TEND_HOME/pg (default .tend/pg in the current\n"
+     "folder), reachable only through a Unix socket in its data folder, never over\n"
+     "TCP; as root the server runs as user postgres.\n"
+     "\n"
+     "  up       create the embedded cluster (initdb, the first time), start it,\n"
+     "           create the tend database and apply pending migrations; running it\n"
+     "           again is fine. With TEND_DATABASE_URL set: only the migrations.\n"
+     "  down     stop the embedded cluster (fast shutdown: clients are disconnected)\n"
+     "  migrate  apply pending migrations, all in one transaction under an advisory\n"
+     "           lock (concurrent runs are safe); a no-op when up to date\n"
+     "  status   where tend connects, whether the server answers, the schema\n"
+     "           version and the pending migrations\n"
+     "\n"
+     "Migrations are built into tend and recorded in schema_migrations with their\n"
+     "checksum; a migration whose text changed after it was applied is an error.\n"
+     "\n"
+     "Environment:\n"
+     "  TEND_DATABASE_URL  the server to use instead of the embedded cluster\n"
+     "  TEND_HOME          where the embedded cluster lives (it holds pg/: data/,\n"
+     "                     server.log); default .tend\n"
+     "  TEND_PG_BINDIR     the folder of initdb and pg_ctl (default: pg_config\n"
+     "                     --bindir, then /usr/lib/postgresql/*/bin, then PATH)\n"
+     "\n"
+     "Exit: 0 ok; 2 usage; 3 an applied migration differs from this tend's, or the\n"
+     "database was migrated by a newer tend; 4 the database cannot be reached or\n"
+     "started.\n"},
     {"help", tend_cmd_help, "show help for a command",
      "usage: tend help [COMMAND]\n\nLists the commands, or shows one command's help.\n"},
     {NULL, NULL, NULL, NULL},
