@@ -1,7 +1,9 @@
 # Sourced by quickstart.sh and test.sh: installs the Debian packages tend
 # needs when any is missing (safe to run twice: it checks first).
+# postgresql: the distribution's server (postgresql-15 on Debian 12) for the
+# embedded cluster of `tend db up` (initdb, pg_ctl, psql, the postgres user).
 TEND_PACKAGES=(cmake make gcc pkg-config lua5.4 liblua5.4-dev libjansson-dev libcurl4-openssl-dev
-               libpq-dev libssl-dev lua-busted lua-cjson)
+               libpq-dev libssl-dev lua-busted lua-cjson postgresql)
 
 tend_install_packages() {
   local missing=()
