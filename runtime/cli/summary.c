@@ -41,19 +41,24 @@ static json_t *child(json_t *obj, const char *key, json_t *(*make)(void)) {
     return c;
 }
 
-/* The explanations of the rules that fired, joined: why the account has its flags. */
-static char *fired_why(json_t *r) {
-    size_t i;
-    json_t *t;
-    size_t cap = 512, len = 0;
+/* Why the account has flag: the rules whose trace entry says they set it,
+ * else (an older playbook's trace) every rule that fired. */
+static char *why_flag(json_t *r, const char *flag) {
+    size_t cap = 512, len = 0, i, j;
     char *out = calloc(1, cap);
-    json_array_foreach(json_object_get(r, "trace"), i, t) {
-        if (!json_is_true(json_object_get(t, "fired"))) continue;
-        const char *rule = json_string_value(json_object_get(t, "rule"));
-        const char *why = json_string_value(json_object_get(t, "why"));
-        int n = snprintf(out + len, cap - len, "%s%s: %s", len ? "; " : "", rule ? rule : "?", why ? why : "");
-        if (n < 0 || (size_t)n >= cap - len) break;
-        len += (size_t)n;
+    json_t *t, *f;
+    for (int pass = 0; pass < 2 && len == 0; pass++) {
+        json_array_foreach(json_object_get(r, "trace"), i, t) {
+            if (!json_is_true(json_object_get(t, "fired"))) continue;
+            int sets = pass == 1;
+            json_array_foreach(json_object_get(t, "flags"), j, f) sets |= !strcmp(json_string_value(f), flag);
+            if (!sets) continue;
+            const char *rule = json_string_value(json_object_get(t, "rule"));
+            const char *why = json_string_value(json_object_get(t, "why"));
+            int n = snprintf(out + len, cap - len, "%s%s: %s", len ? "; " : "", rule ? rule : "?", why ? why : "");
+            if (n < 0 || (size_t)n >= cap - len) break;
+            len += (size_t)n;
+        }
     }
     return out;
 }
@@ -87,10 +92,9 @@ void tend_summary_add(tend_summary *s, const char *line, size_t len) {
     }
     const char *hb = json_string_value(json_object_get(json_object_get(r, "health"), "band"));
     if (hb) count(s->health, hb);
-    if (json_array_size(json_object_get(r, "flags"))) {
-        char *why = fired_why(r);
-        json_array_foreach(json_object_get(r, "flags"), i, v)
-            json_array_append_new(child(s->flags, json_string_value(v), json_array), json_pack("[ss]", id, why));
+    json_array_foreach(json_object_get(r, "flags"), i, v) {
+        char *why = why_flag(r, json_string_value(v));
+        json_array_append_new(child(s->flags, json_string_value(v), json_array), json_pack("[ss]", id, why));
         free(why);
     }
     json_array_foreach(json_object_get(r, "actions"), i, v) {

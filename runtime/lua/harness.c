@@ -75,8 +75,43 @@ static json_t *load_json(lua_State *L, int idx, const char *what, char *msg, siz
     return v;
 }
 
-/* core.evaluate(handle, account_json, events_json, metrics_json, now)
- *   -> result_json, error_message|nil
+/* Runs the population pass (when the playbook declares one) over accounts,
+ * then evaluates each, one result line apiece, into out. */
+static void evaluate_accounts(tend_playbook *pb, json_t **accs, size_t n, const tend_history *hist, int64_t now,
+                              const char *facts_json, tend_buf *out, char *msg, size_t cap) {
+    tend_error e;
+    if (facts_json) { /* given facts: no population pass */
+        if (tend_playbook_set_facts(pb, facts_json, strlen(facts_json), &e) != TEND_OK) {
+            snprintf(msg, cap, "facts: %s", e.msg);
+            return;
+        }
+    } else if (tend_playbook_has_population(pb)) {
+        tend_buf rows = {0}, facts = {0};
+        tend_buf_addc(&rows, '[');
+        for (size_t i = 0, any = 0; i < n; i++) {
+            size_t mark = rows.len;
+            if (any) tend_buf_addc(&rows, ',');
+            if (tend_playbook_collect(pb, accs[i], hist, now, &rows, &e) != TEND_OK) {
+                rows.len = mark; /* its evaluation will fail and say why */
+            } else {
+                rows.len--; /* the collected line's newline */
+                any = 1;
+            }
+        }
+        tend_buf_addc(&rows, ']');
+        if (tend_playbook_summarize(pb, rows.data, rows.len, &facts, &e) != TEND_OK ||
+            tend_playbook_set_facts(pb, facts.data, facts.len, &e) != TEND_OK)
+            snprintf(msg, cap, "population pass: %s", e.msg);
+        tend_buf_free(&rows);
+        tend_buf_free(&facts);
+        if (msg[0]) return;
+    }
+    for (size_t i = 0; i < n; i++) tend_playbook_evaluate(pb, accs[i], hist, now, out, &e); /* failures: in errors */
+}
+
+/* core.evaluate(handle, accounts_json, events_json, metrics_json, now [, facts_json])
+ *   -> one result line per account (a JSON array of accounts in). Without
+ * facts, a playbook's population pass runs over the accounts given.
  * Everything C-owned is released before any Lua error is raised. */
 static int l_evaluate(lua_State *L) {
     handle *h = luaL_checkudata(L, 1, PLAYBOOK_MT);
@@ -90,22 +125,24 @@ static int l_evaluate(lua_State *L) {
     luaL_checkstring(L, 3);
     luaL_checkstring(L, 4);
     char msg[TEND_ERROR_MAX + 64] = "";
-    json_t *raw = load_json(L, 2, "account", msg, sizeof msg);
+    json_t *raw = load_json(L, 2, "accounts", msg, sizeof msg);
     json_t *events = load_json(L, 3, "events", msg, sizeof msg);
     json_t *metrics = load_json(L, 4, "metrics", msg, sizeof msg);
-    json_t *acc = NULL;
+    size_t n = json_array_size(raw), i;
+    json_t **accs = calloc(n + 1, sizeof *accs);
     tend_history hist;
     tend_history_init(&hist);
     tend_buf out = {0};
     tend_error e;
-    if (msg[0]) goto done;
-    acc = json_is_object(raw) ? tend_account_normalize(raw, 0, &e) : NULL;
-    if (!acc) {
-        snprintf(msg, sizeof msg, "account: %s", json_is_object(raw) ? e.msg : "expected an object");
-        goto done;
-    }
-    size_t i;
     json_t *v;
+    if (msg[0]) goto done;
+    json_array_foreach(raw, i, v) {
+        accs[i] = json_is_object(v) ? tend_account_normalize(v, 0, &e) : NULL;
+        if (!accs[i]) {
+            snprintf(msg, sizeof msg, "account %zu: %s", i + 1, json_is_object(v) ? e.msg : "expected an object");
+            goto done;
+        }
+    }
     json_array_foreach(events, i, v) {
         if (!json_is_object(v) || tend_history_add_event(&hist, v, &e) != TEND_OK) {
             snprintf(msg, sizeof msg, "events[%zu]: %s", i + 1, json_is_object(v) ? e.msg : "expected an object");
@@ -119,11 +156,11 @@ static int l_evaluate(lua_State *L) {
         }
     }
     tend_history_finish(&hist);
-    tend_status st = tend_playbook_evaluate(h->pb, acc, &hist, now, &out, &e);
-    (void)st; /* a failure is in the result's errors */
+    evaluate_accounts(h->pb, accs, n, &hist, now, luaL_optstring(L, 6, NULL), &out, msg, sizeof msg);
 done:
+    for (i = 0; i < n; i++) json_decref(accs[i]);
+    free(accs);
     json_decref(raw);
-    json_decref(acc);
     json_decref(events);
     json_decref(metrics);
     tend_history_free(&hist);
@@ -131,7 +168,7 @@ done:
         tend_buf_free(&out);
         return luaL_error(L, "%s", msg);
     }
-    lua_pushlstring(L, out.data, out.len);
+    lua_pushlstring(L, out.data ? out.data : "", out.len);
     tend_buf_free(&out);
     return 1;
 }

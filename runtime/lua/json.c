@@ -1,5 +1,6 @@
 /* JSON <-> Lua (module tend.json). See json.h for the determinism rules. */
 #include "lua/json.h"
+#include "lua/sandbox.h"
 
 #include <lauxlib.h>
 #include <math.h>
@@ -179,6 +180,21 @@ static void encode_member(encoder *e, int t, const char *k, int *first) {
 static void encode_table(encoder *e, int idx) {
     lua_State *L = e->L;
     int t = lua_absindex(L, idx);
+    /* A read-only view of a stdlib table (sandbox.c) is written as the
+     * table it shows, not as the empty proxy it is. */
+    if (lua_getmetatable(L, t)) {
+        lua_pushliteral(L, TEND_READONLY_MARK);
+        if (lua_rawget(L, -2) != LUA_TNIL) {
+            lua_pop(L, 1);
+            lua_pushliteral(L, "__index");
+            lua_rawget(L, -2);
+            lua_remove(L, -2);
+            encode_table(e, -1);
+            lua_pop(L, 1);
+            return;
+        }
+        lua_pop(L, 2);
+    }
     if (e->depth >= TEND_JSON_MAX_DEPTH) fail(e, "nested too deep (or a cycle)");
     luaL_checkstack(L, 8, "JSON encoder");
     /* One raw pass: count keys and see whether they are exactly 1..n. */

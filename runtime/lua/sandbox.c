@@ -19,7 +19,6 @@
 #define REG_PRELOAD "tend.preload"
 #define REG_PLAYBOOK_DIR "tend.playbook_dir"
 #define REG_STDLIB_DIR "tend.stdlib_dir"
-#define READONLY_MARK "__tend_readonly"
 
 static const char *const base_allowed[] = {
     "assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
@@ -90,7 +89,7 @@ static void push_view(lua_State *L, int real, int visited, const char *name) {
     lua_pushliteral(L, "read-only table");
     lua_setfield(L, -2, "__metatable");
     lua_pushboolean(L, 1);
-    lua_setfield(L, -2, READONLY_MARK);
+    lua_setfield(L, -2, TEND_READONLY_MARK);
     lua_setmetatable(L, -2);
 }
 
@@ -114,7 +113,7 @@ static void set_readonly_global(lua_State *L, int env, const char *name) {
 
 static int is_readonly(lua_State *L, int idx) {
     if (!lua_getmetatable(L, idx)) return 0;
-    lua_pushliteral(L, READONLY_MARK);
+    lua_pushliteral(L, TEND_READONLY_MARK);
     int ro = lua_rawget(L, -2) != LUA_TNIL;
     lua_pop(L, 2);
     return ro;

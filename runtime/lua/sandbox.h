@@ -20,6 +20,10 @@ typedef struct {
 lua_State *tend_sandbox_new(const tend_sandbox_opts *o, tend_error *err);
 void tend_sandbox_close(lua_State *L);
 
+/* The metatable field that marks a read-only view; its __index is the
+ * table it shows. */
+#define TEND_READONLY_MARK "__tend_readonly"
+
 /* Pushes a read-only view of the table at idx (deep: nested tables are
  * replaced by views too). Used for every table shared across evaluations. */
 void tend_sandbox_push_readonly(lua_State *L, int idx, const char *name);

@@ -357,6 +357,16 @@ static int l_days_since_date(lua_State *L) {
     return 1;
 }
 
+/* date_in(days) -> the calendar date that many days from today
+ * ("2026-11-29"): due dates for tasks, new targets for extensions. */
+static int l_date_in(lua_State *L) {
+    timeline *t = get(L);
+    char out[11];
+    tend_date_format(t->now + (int64_t)luaL_checkinteger(L, 1) * 86400, out);
+    lua_pushstring(L, out);
+    return 1;
+}
+
 /* _why() -> what the accessors answered since the last call, then forgets. */
 static int l_why(lua_State *L) {
     timeline *t = lua_touserdata(L, lua_upvalueindex(1));
@@ -385,7 +395,7 @@ static const luaL_Reg timeline_funcs[] = {
     {"days_since", l_days_since}, {"count", l_count},   {"last", l_last},
     {"events", l_events},         {"latest", l_latest}, {"avg", l_avg},
     {"trend", l_trend},           {"days_until", l_days_until},
-    {"days_since_date", l_days_since_date},
+    {"days_since_date", l_days_since_date}, {"date_in", l_date_in},
     {"_why", l_why},              {NULL, NULL},
 };
 

@@ -15,7 +15,7 @@ for kind, spec in pairs(dsl.ACTION_KINDS) do NAME_FIELD[kind] = spec.name end
 local function ordered(keys) return { __jsonorder = keys } end
 local SCORECARD_MT = ordered { "dimensions", "total", "band", "blockers" }
 local HEALTH_MT = ordered { "score", "band" }
-local TRACE_MT = ordered { "rule", "fired", "why" }
+local TRACE_MT = ordered { "rule", "fired", "why", "flags" }
 local ACTION_MT = {}
 for kind, field in pairs(NAME_FIELD) do
   ACTION_MT[kind] = ordered { "kind", field, "to", "owner", "due", "locale", "key", "rule" }
@@ -80,16 +80,17 @@ local function period(now, every)
   return every % 86400 == 0 and host.date(start) or host.isotime(start)
 end
 
---- Option values may be functions of (a, t, r): per-account data such as
---- the blocker an extension notice must name (DOMAIN C3).
-local function intent(action, a, t, r, rule, period_text, catalogue)
+--- Option values may be functions of (a, t, r[, e]): per-account data such
+--- as the blocker an extension notice must name (DOMAIN C3); in an `on`
+--- handler, e is the event that fired it.
+local function intent(action, a, t, r, rule, period_text, catalogue, e)
   local field = NAME_FIELD[action.kind]
   local name = action[field]
   local out = setmetatable({ kind = action.kind, [field] = name, rule = rule }, ACTION_MT[action.kind])
   for _, k in ipairs(dsl.ACTION_KINDS[action.kind].options) do
     if k ~= "every" and k ~= "when" then
       local v = action[k]
-      if type(v) == "function" then v = v(a, t, r) end
+      if type(v) == "function" then v = v(a, t, r, e) end
       out[k] = v
     end
   end
@@ -117,20 +118,31 @@ end
 
 --- Applies fired actions: flags and stages change the result directly,
 --- everything (flags aside) becomes an intent for the host.
-local function apply(result, actions, a, t, rule, now, every, period_text, catalogue)
+local function apply(result, actions, a, t, rule, now, every, period_text, catalogue, e)
+  local set = {}
   for _, act in ipairs(actions) do
-    if act.kind == "flag" then add_unique(result.flags, act.flag)
+    if act.kind == "flag" then
+      add_unique(result.flags, act.flag)
+      set[#set + 1] = act.flag
     elseif act.kind == "unflag" then remove(result.flags, act.flag)
     else
       if act.kind == "stage" then add_unique(result.stages, act.stage) end
       local p = period_text or period(now, act.every_seconds or every)
-      result.actions[#result.actions + 1] = intent(act, a, t, result, rule, p, catalogue)
+      result.actions[#result.actions + 1] = intent(act, a, t, result, rule, p, catalogue, e)
     end
   end
+  return set
 end
 
+--- A trace entry; `flags` (when the rule set any) says why each flag is there.
 local function trace(result, rule, fired, why)
-  result.trace[#result.trace + 1] = setmetatable({ rule = rule, fired = fired, why = why }, TRACE_MT)
+  local entry = setmetatable({ rule = rule, fired = fired, why = why }, TRACE_MT)
+  result.trace[#result.trace + 1] = entry
+  return entry
+end
+
+local function note_flags(entry, set)
+  if #set > 0 then entry.flags = set end
 end
 
 local function matches(filter, value)
@@ -183,18 +195,19 @@ function M.compile(decl, t)
         local fired, why = r.when(a, t, result)
         local seen = t._why()
         if type(why) ~= "string" then why = seen ~= "" and seen or ("when() returned " .. tostring(fired)) end
-        trace(result, r.name, fired and true or false, why)
+        local entry = trace(result, r.name, fired and true or false, why)
         if fired then
           local once = r.once_per and r.once_per(a, t, result)
-          apply(result, r.actions, a, t, r.name, now, r.every, once and tostring(once) or nil, decl.templates)
+          note_flags(entry, apply(result, r.actions, a, t, r.name, now, r.every, once and tostring(once) or nil,
+                                  decl.templates))
         end
       end
     end
     for _, h in ipairs(decl.handlers) do
       for _, e in ipairs(t.events(h.event, h.within_text)) do
         if h.when == nil or h.when(a, e, t, result) then
-          trace(result, "on " .. h.event, true, h.event .. " at " .. e.at)
-          apply(result, h.actions, a, t, "on " .. h.event, now, nil, e.at, decl.templates)
+          local entry = trace(result, "on " .. h.event, true, h.event .. " at " .. e.at)
+          note_flags(entry, apply(result, h.actions, a, t, "on " .. h.event, now, nil, e.at, decl.templates, e))
         end
       end
     end

@@ -11,15 +11,31 @@ local DEFAULT_NOW = "2026-11-22T02:00:00Z"
 local Playbook = {}
 Playbook.__index = Playbook
 
---- Evaluates one account; returns DESIGN's result object as a table.
----@param account table  fields per DESIGN's data contract; `id` required
+--- Evaluates accounts together, as `tend eval` does a file: a population
+--- pass over all of them first (t.facts), then each; returns the results.
+---@param accounts table[]
 ---@param opts? {events?: table[], metrics?: table[], now?: string}
+---@return table[] results
+function Playbook:evaluate_all(accounts, opts)
+  opts = opts or {}
+  local out = core.evaluate(self.handle, json.encode(accounts), json.encode(opts.events or {}),
+                            json.encode(opts.metrics or {}), opts.now or DEFAULT_NOW,
+                            opts.facts and json.encode(opts.facts) or nil)
+  local results = {}
+  for line in out:gmatch("[^\n]+") do results[#results + 1] = json.decode(line) end
+  return results
+end
+
+--- Evaluates one account; returns DESIGN's result object as a table.
+--- t.facts are opts.facts (default none): a population of one account says
+--- little, so book-level facts come from evaluate_all or are given.
+---@param account table  fields per DESIGN's data contract; `id` required
+---@param opts? {events?: table[], metrics?: table[], now?: string, facts?: table}
 ---@return table result
 function Playbook:evaluate(account, opts)
   opts = opts or {}
-  local out = core.evaluate(self.handle, json.encode(account), json.encode(opts.events or {}),
-                            json.encode(opts.metrics or {}), opts.now or DEFAULT_NOW)
-  return json.decode(out)
+  local with_facts = setmetatable({ facts = opts.facts or json.object() }, { __index = opts })
+  return self:evaluate_all({ account }, with_facts)[1]
 end
 
 function Playbook:close() core.close(self.handle) end
@@ -60,15 +76,20 @@ function M.check(dir)
 end
 
 local default
---- Evaluates against the playbook `tend test` was given.
-function M.evaluate(account, opts)
+local function default_playbook()
   if not default then
     assert(core.default_playbook ~= "", "no playbook: run `tend test PLAYBOOK_DIR` or pass --playbook")
     local problems, msg
     default, problems, msg = M.playbook(core.default_playbook)
     assert(default, (msg or "") .. "\n" .. table.concat(problems or {}, "\n"))
   end
-  return default:evaluate(account, opts)
+  return default
 end
+
+--- Evaluates against the playbook `tend test` was given.
+function M.evaluate(account, opts) return default_playbook():evaluate(account, opts) end
+
+--- Evaluates several accounts together (population pass included).
+function M.evaluate_all(accounts, opts) return default_playbook():evaluate_all(accounts, opts) end
 
 return M
