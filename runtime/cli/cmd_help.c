@@ -91,6 +91,12 @@ const tend_command tend_commands[] = {
      "Exit: 0 ok; 2 usage; 3 an applied migration differs from this tend's, or the\n"
      "database was migrated by a newer tend; 4 the database cannot be reached or\n"
      "started.\n"},
+    {"ingest", tend_cmd_ingest, "load accounts, events or metrics into the database (JSON Lines or CSV)",
+     tend_help_ingest},
+    {"run", tend_cmd_run, "run a job once, e.g. the nightly evaluation (idempotent per occurrence)", tend_help_run},
+    {"explain", tend_cmd_explain, "an account's latest decision, its trace in plain words, what changed",
+     tend_help_explain},
+    {"status", tend_cmd_status, "the latest run's summary and the at-risk list", tend_help_status},
     {"help", tend_cmd_help, "show help for a command",
      "usage: tend help [COMMAND]\n\nLists the commands, or shows one command's help.\n"},
     {NULL, NULL, NULL, NULL},
