@@ -277,6 +277,50 @@ tend_status tend_history_load_metrics(tend_history *h, const char *path, tend_fo
     return load(h, path, fmt, METRICS, st, err);
 }
 
+void tend_history_add_event_row(tend_history *h, const char *account, const char *type, int64_t at,
+                                const char *user, const char *data_json) {
+    staging *s = stage_of(h);
+    s->events = grow(s->events, &s->cap_events, s->nevents + 1, sizeof *s->events);
+    staged_event *e = &s->events[s->nevents++];
+    e->account = intern_account(&h->ev_index, account, strlen(account));
+    e->ev.at = at;
+    e->ev.type = intern_name(&h->types, &h->type_names, &h->ntypes, type, strlen(type));
+    e->ev.user = user ? add_string(h, user, strlen(user)) : TEND_NONE;
+    /* An empty object is no data at all. */
+    int empty = !data_json || strspn(data_json, "{} \t") == strlen(data_json);
+    e->ev.data = empty ? TEND_NONE : add_string(h, data_json, strlen(data_json));
+}
+
+tend_status tend_history_add_metric_row(tend_history *h, const char *account, int64_t day, const char *metrics_json,
+                                        tend_error *err) {
+    tend_flat_record *r = malloc(sizeof *r);
+    if (!r) abort();
+    tend_status st = TEND_OK;
+    if (tend_flat_scan(metrics_json, strlen(metrics_json), r) != 0) {
+        st = tend_fail(err, TEND_EINPUT, "account '%s': metrics of %lld are not a flat JSON object", account,
+                       (long long)day);
+    } else {
+        staging *s = stage_of(h);
+        s->rows = grow(s->rows, &s->cap_rows, s->nrows + 1, sizeof *s->rows);
+        staged_row *row = &s->rows[s->nrows++];
+        row->account = intern_account(&h->m_index, account, strlen(account));
+        row->row.day = day;
+        row->row.first = (uint32_t)h->nvalues;
+        row->row.count = 0;
+        for (int i = 0; i < r->n; i++) {
+            const tend_flat_field *f = &r->f[i];
+            if (f->type != FLAT_NUMBER) continue;
+            h->values = grow(h->values, &s->cap_values, h->nvalues + 1, sizeof *h->values);
+            h->values[h->nvalues].field = intern_name(&h->fields, &h->field_names, &h->nfields, f->key, f->klen);
+            h->values[h->nvalues].value = f->num;
+            h->nvalues++;
+            row->row.count++;
+        }
+    }
+    free(r);
+    return st;
+}
+
 tend_status tend_history_add_event(tend_history *h, json_t *obj, tend_error *err) {
     return add_event(h, obj, 0, err);
 }

@@ -87,6 +87,12 @@ tend_status tend_history_load_files(tend_history *h, const char *events, const c
 tend_status tend_history_add_event(tend_history *h, json_t *obj, tend_error *err);
 tend_status tend_history_add_metric(tend_history *h, json_t *obj, tend_error *err);
 /* Groups what was loaded by account; h is read-only afterwards. */
+/* Adds what the database holds: an event (data as JSON text, may be NULL)
+ * and a day's metrics (a flat JSON object of numbers). */
+void tend_history_add_event_row(tend_history *h, const char *account, const char *type, int64_t at,
+                                const char *user, const char *data_json);
+tend_status tend_history_add_metric_row(tend_history *h, const char *account, int64_t day, const char *metrics_json,
+                                        tend_error *err);
 void tend_history_finish(tend_history *h);
 void tend_history_free(tend_history *h);
 

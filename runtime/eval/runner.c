@@ -19,6 +19,7 @@ typedef struct {
     size_t offs[BATCH_RECORDS];
     size_t lens[BATCH_RECORDS];
     long lines[BATCH_RECORDS];
+    const tend_history *hist[BATCH_RECORDS]; /* NULL: the run's history */
     size_t n;
     tend_buf out, errs;
     size_t evaluated, failed, rejected;
@@ -56,6 +57,7 @@ static void process(const pass *ps, const tend_reader *rd, tend_playbook *pb, ba
         json_t *raw = tend_record_decode(rd->format, &rd->header, text, b->lens[i], &e);
         json_t *acc = raw ? tend_account_normalize(raw, rd->format == TEND_FMT_CSV, &e) : NULL;
         json_decref(raw);
+        const tend_history *h = b->hist[i] ? b->hist[i] : o->history;
         if (!acc) {
             /* Reported once, by the evaluation pass. */
             if (ps->kind == PASS_EVALUATE) tend_buf_printf(&b->errs, "%s:%ld: %s\n", rd->path, b->lines[i], e.msg);
@@ -63,7 +65,7 @@ static void process(const pass *ps, const tend_reader *rd, tend_playbook *pb, ba
             continue;
         }
         if (ps->kind == PASS_COLLECT) {
-            if (tend_playbook_collect(pb, acc, o->history, o->now, &b->out, &e) == TEND_OK) {
+            if (tend_playbook_collect(pb, acc, h, o->now, &b->out, &e) == TEND_OK) {
                 b->evaluated++;
             } else {
                 const char *nl = strchr(e.msg, '\n');
@@ -72,7 +74,7 @@ static void process(const pass *ps, const tend_reader *rd, tend_playbook *pb, ba
                                 (int)(nl ? (size_t)(nl - e.msg) : strlen(e.msg)), e.msg);
                 b->failed++;
             }
-        } else if (tend_playbook_evaluate(pb, acc, o->history, o->now, &b->out, &e) == TEND_OK) {
+        } else if (tend_playbook_evaluate(pb, acc, h, o->now, &b->out, &e) == TEND_OK) {
             b->evaluated++;
         } else {
             const char *nl = strchr(e.msg, '\n');
@@ -112,8 +114,9 @@ static void *worker(void *arg) {
     }
 }
 
-/* Fills b with up to BATCH_RECORDS records; returns -1 on read error. */
-static int fill(tend_reader *r, batch *b, tend_error *err) {
+/* Fills b with up to BATCH_RECORDS records from the file or the source;
+ * returns -1 on read error. */
+static int fill(tend_reader *r, const tend_account_source *src, batch *b, tend_error *err) {
     b->n = 0;
     b->text.len = 0;
     b->done = 0;
@@ -121,12 +124,14 @@ static int fill(tend_reader *r, batch *b, tend_error *err) {
         const char *text;
         size_t len;
         long line;
-        int rc = tend_reader_next(r, &text, &len, &line, err);
+        const tend_history *hist = NULL;
+        int rc = src ? src->next(src->ud, &text, &len, &line, &hist, err) : tend_reader_next(r, &text, &len, &line, err);
         if (rc < 0) return -1;
         if (rc == 0) break;
         b->offs[b->n] = b->text.len;
         b->lens[b->n] = len;
         b->lines[b->n] = line;
+        b->hist[b->n] = hist;
         tend_buf_add(&b->text, text, len + 1);
         b->n++;
     }
@@ -134,6 +139,7 @@ static int fill(tend_reader *r, batch *b, tend_error *err) {
 }
 
 static void drain(const pass *ps, batch *b, tend_run_stats *st) {
+    const tend_account_source *src = ps->o->source;
     if (b->errs.len) fwrite(b->errs.data, 1, b->errs.len, stderr);
     /* Results go out line by line so the caller may reformat them. */
     size_t start = 0;
@@ -142,6 +148,8 @@ static void drain(const pass *ps, batch *b, tend_run_stats *st) {
         ps->emit(ps->emit_ud, b->out.data + start, i + 1 - start);
         start = i + 1;
     }
+    if (src && src->release)
+        for (size_t i = 0; i < b->n; i++) src->release(src->ud, b->hist[i]);
     st->accounts += b->n;
     st->evaluated += b->evaluated;
     st->failed += b->failed;
@@ -159,14 +167,22 @@ static void free_batch(batch *b) {
 static tend_status run_pass(const pass *ps, tend_playbook **pbs, int jobs, const char *path, tend_run_stats *st,
                             tend_error *err) {
     const tend_run_opts *o = ps->o;
+    const tend_account_source *src = o->source;
     tend_reader r;
-    tend_status rc = tend_reader_open(&r, path, o->accounts_format, err);
-    if (rc != TEND_OK) return rc;
-    r.path = o->accounts_path; /* name the input as the user gave it */
+    tend_status rc;
+    if (src) {
+        memset(&r, 0, sizeof r); /* only the format and name are used */
+        r.format = TEND_FMT_JSONL;
+        r.path = src->name;
+        if ((rc = src->open(src->ud, err)) != TEND_OK) return rc;
+    } else {
+        if ((rc = tend_reader_open(&r, path, o->accounts_format, err)) != TEND_OK) return rc;
+        r.path = o->accounts_path; /* name the input as the user gave it */
+    }
     if (jobs == 1) {
         batch *b = calloc(1, sizeof *b);
         for (;;) {
-            if (fill(&r, b, err) < 0) { rc = TEND_EIO; break; }
+            if (fill(&r, src, b, err) < 0) { rc = err->status != TEND_OK ? err->status : TEND_EIO; break; }
             if (b->n == 0) break;
             process(ps, &r, pbs[0], b);
             drain(ps, b, st);
@@ -193,7 +209,7 @@ static tend_status run_pass(const pass *ps, tend_playbook **pbs, int jobs, const
         while (!eof || count > 0) {
             if (!eof && count < inflight_max) {
                 batch *b = ring[(head + count) % inflight_max];
-                if (fill(&r, b, err) < 0) { rc = TEND_EIO; eof = 1; continue; }
+                if (fill(&r, src, b, err) < 0) { rc = err->status != TEND_OK ? err->status : TEND_EIO; eof = 1; continue; }
                 if (b->n == 0) { eof = 1; continue; }
                 pthread_mutex_lock(&p.mu);
                 p.queue[(p.qhead + p.qlen) % p.qcap] = b;
@@ -225,7 +241,8 @@ static tend_status run_pass(const pass *ps, tend_playbook **pbs, int jobs, const
         pthread_cond_destroy(&p.work);
         pthread_cond_destroy(&p.finished);
     }
-    tend_reader_close(&r);
+    if (src) src->close(src->ud);
+    else tend_reader_close(&r);
     return rc;
 }
 
@@ -270,7 +287,8 @@ tend_status tend_run_eval(const tend_run_opts *o, tend_run_stats *st, tend_buf *
     const char *path = o->accounts_path;
     char spooled[4096] = "";
     if (rc == TEND_OK && tend_playbook_has_population(pbs[0])) {
-        if (strcmp(path, "-") == 0 && (rc = spool_stdin(spooled, sizeof spooled, err)) == TEND_OK) path = spooled;
+        if (!o->source && strcmp(path, "-") == 0 && (rc = spool_stdin(spooled, sizeof spooled, err)) == TEND_OK)
+            path = spooled;
         tend_buf rows = {0}, facts = {0};
         tend_run_stats collected = {0};
         pass collect = {o, PASS_COLLECT, gather_row, &rows};

@@ -11,10 +11,28 @@
 #include "eval/playbook.h"
 #include "eval/record.h"
 
+/* Accounts from somewhere other than a file (the database): JSON objects,
+ * one per record, each with the history it is evaluated against (so a
+ * source can load history a slice of accounts at a time, and memory stays
+ * flat however many accounts there are). open starts (again) from the
+ * first record: a playbook with a population pass reads the accounts twice. */
+typedef struct {
+    tend_status (*open)(void *ud, tend_error *err);
+    /* 1 and a record (text valid until the next call) with its history
+     * (NULL: the run's), 0 at the end, -1 on error */
+    int (*next)(void *ud, const char **text, size_t *len, long *n, const tend_history **history, tend_error *err);
+    /* The record's result was emitted: its history may go. */
+    void (*release)(void *ud, const tend_history *history);
+    void (*close)(void *ud);
+    void *ud;
+    const char *name; /* in messages, where a file would have its path */
+} tend_account_source;
+
 typedef struct {
     const char *playbook_dir;
     tend_playbook_opts playbook;
     const char *accounts_path; /* "-" for stdin */
+    const tend_account_source *source; /* instead of accounts_path, when set */
     tend_format accounts_format;
     const tend_history *history;
     int64_t now;

@@ -15,12 +15,13 @@ for kind, spec in pairs(dsl.ACTION_KINDS) do NAME_FIELD[kind] = spec.name end
 local function ordered(keys) return { __jsonorder = keys } end
 local SCORECARD_MT = ordered { "dimensions", "total", "band", "blockers" }
 local HEALTH_MT = ordered { "score", "band" }
-local TRACE_MT = ordered { "rule", "fired", "why", "flags" }
+local TRACE_MT = ordered { "rule", "fired", "why", "capped", "flags" }
 local ACTION_MT = {}
 for kind, field in pairs(NAME_FIELD) do
   ACTION_MT[kind] = ordered { "kind", field, "to", "owner", "due", "locale", "key", "rule" }
 end
 local OBJECT_MT = getmetatable(json.object())
+local FIRED = "tend:fired:" -- event type of the ledger's past fires (see the rule loop)
 
 --- Rounds to one decimal for output; integral values print as integers.
 ---@param x number
@@ -196,6 +197,19 @@ function M.compile(decl, t)
         local seen = t._why()
         if type(why) ~= "string" then why = seen ~= "" and seen or ("when() returned " .. tostring(fired)) end
         local entry = trace(result, r.name, fired and true or false, why)
+        if fired and r.every then
+          -- The frequency-cap ledger (the nightly run's rule_fires, seen as
+          -- "tend:fired:<rule>" events): at most once per `every` since the
+          -- last time it fired, not merely once per window.
+          local days = t.days_since(FIRED .. r.name)
+          t._why()
+          if days * 86400 < r.every then
+            fired = false -- the condition held; the cap kept it from acting
+            entry.fired, entry.capped = false, true
+            entry.why = why .. string.format(" (capped: fired %d day%s ago, every %s)", days,
+                                             days == 1 and "" or "s", r.every_text)
+          end
+        end
         if fired then
           local once = r.once_per and r.once_per(a, t, result)
           note_flags(entry, apply(result, r.actions, a, t, r.name, now, r.every, once and tostring(once) or nil,

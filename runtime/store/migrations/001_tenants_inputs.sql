@@ -41,7 +41,7 @@ CREATE TABLE accounts (
 -- is user_id here (USER is reserved in SQL).
 --
 -- Dedupe: an event is the same event when it has the same `id`, or, when it
--- has none, the same (account_id, type, at, user). Ingest inserts with
+-- has none, the same (account_id, type, at, user, data). Ingest inserts with
 -- ON CONFLICT DO NOTHING, so loading a file twice adds nothing.
 CREATE TABLE events (
     tenant      text NOT NULL REFERENCES tenants (id),
@@ -56,7 +56,10 @@ CREATE TABLE events (
     PRIMARY KEY (tenant, seq)
 );
 CREATE UNIQUE INDEX events_dedupe_id ON events (tenant, id) WHERE id IS NOT NULL;
-CREATE UNIQUE INDEX events_dedupe_natural ON events (tenant, account_id, type, at, (coalesce(user_id, '')))
+-- Without an id, an event is the same event when account, type, time, user
+-- and data all match: two CSM assessments of different dimensions at the
+-- same minute are two events.
+CREATE UNIQUE INDEX events_dedupe_natural ON events (tenant, account_id, type, at, (coalesce(user_id, '')), (md5(data::text)))
     WHERE id IS NULL;
 -- An account's timeline, oldest first.
 CREATE INDEX events_timeline ON events (tenant, account_id, at);
