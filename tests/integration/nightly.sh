@@ -6,9 +6,15 @@
 # twice; the next night keeps frequency caps through the ledger and writes
 # stage history only on change; a failing account gives exit 1 and the
 # others are stored; an unreachable database gives exit 4.
-# Run from the repository root: nightly.sh TEND
+# Run from the repository root: nightly.sh TEND [--valgrind] (then the
+# first run goes under valgrind: no leaks or memory errors in our code).
 set -uo pipefail
 TEND=$1
+T=("$TEND")
+if [ "${2:-}" = --valgrind ]; then
+  T=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+     --show-leak-kinds=definite,indirect "$TEND")
+fi
 tmp=$(mktemp -d /tmp/tend-nightly.XXXXXX)
 chmod 755 "$tmp"
 export TEND_HOME=$tmp/home
@@ -25,7 +31,7 @@ NOW=2026-11-22T02:00:00Z
 "${PSQL[@]}" -f tests/integration/load_sample.sql || fail "loading the sample"
 
 # 1. The run, and what it stored.
-"$TEND" run nightly --playbook scripts/default --now $NOW --jobs 2 >"$tmp/out" 2>"$tmp/err"; code=$?
+"${T[@]}" run nightly --playbook scripts/default --now $NOW --jobs 2 >"$tmp/out" 2>"$tmp/err"; code=$?
 [ $code = 0 ] || fail "run nightly exited $code: $(cat "$tmp/err")"
 grep -q "(nightly 2026-11-22, tenant default): 30 accounts, 0 failed" "$tmp/out" || fail "summary: $(tail -1 "$tmp/out")"
 grep -q "^Segments" "$tmp/out" || fail "no summary of segments"
