@@ -1,0 +1,838 @@
+/* Ingest (see ingest.h): records -> COPY text -> a temporary staging table
+ * -> accounts, events or metrics_daily in one transaction.
+ *
+ * The staging tables have the target's column types, so COPY parses each
+ * value once and the statement that stores the rows only moves them. Values
+ * that reach the server are canonical, so the same record read from JSON
+ * Lines or CSV, by the fast path or by jansson, gives the same row: times as
+ * "YYYY-MM-DDTHH:MM:SSZ", dates as "YYYY-MM-DD" (UTC), numbers as the
+ * integer or the shortest text that reads back as the same double, JSON
+ * objects written by json_put below. */
+#include "store/ingest.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/isotime.h"
+#include "eval/fields.h"
+#include "eval/flatjson.h"
+#include "store/db.h"
+
+/* COPY data is sent in pieces of about this size. */
+#define COPY_CHUNK (256 * 1024)
+
+struct tend_ingest {
+    tend_ingest_opts o;
+    tend_reader r;
+    tend_buf copy;  /* COPY text not yet sent */
+    tend_buf json;  /* scratch: one JSON value */
+    tend_buf num;   /* scratch: one number or id */
+    tend_flat_record *flat, *inner;
+};
+
+const char *tend_ingest_kind_name(tend_ingest_kind k) {
+    return k == TEND_INGEST_ACCOUNTS ? "accounts" : k == TEND_INGEST_EVENTS ? "events" : "metrics";
+}
+
+int tend_ingest_kind_parse(const char *s, tend_ingest_kind *out) {
+    if (!strcmp(s, "accounts")) *out = TEND_INGEST_ACCOUNTS;
+    else if (!strcmp(s, "events")) *out = TEND_INGEST_EVENTS;
+    else if (!strcmp(s, "metrics")) *out = TEND_INGEST_METRICS;
+    else return -1;
+    return 0;
+}
+
+/* ---- canonical text ------------------------------------------------------ */
+
+static void put_int(tend_buf *b, long long v) {
+    char tmp[24], *p = tmp + sizeof tmp;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do *--p = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) *--p = '-';
+    tend_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/* Integral values as integers, others as the shortest %g that reads back
+ * as the same double (valid JSON and valid numeric input). */
+static void put_double(tend_buf *b, double d) {
+    if (d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(long long)d) {
+        put_int(b, (long long)d);
+        return;
+    }
+    char tmp[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+        if (prec == 17 || strtod(tmp, NULL) == d) break;
+    }
+    tend_buf_adds(b, tmp);
+}
+
+static void put_json_string(tend_buf *b, const char *s, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    tend_buf_addc(b, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        tend_buf_add(b, s + run, i - run);
+        run = i + 1;
+        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+        size_t n = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        default:
+            esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
+            n = 6;
+        }
+        tend_buf_add(b, esc, n);
+    }
+    tend_buf_add(b, s + run, len - run);
+    tend_buf_addc(b, '"');
+}
+
+/* A jansson value as JSON text (jsonb orders keys itself). */
+static void json_put(tend_buf *b, json_t *v) {
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *k;
+        json_t *x;
+        int first = 1;
+        tend_buf_addc(b, '{');
+        json_object_foreach(v, k, x) {
+            if (!first) tend_buf_addc(b, ',');
+            first = 0;
+            put_json_string(b, k, strlen(k));
+            tend_buf_addc(b, ':');
+            json_put(b, x);
+        }
+        tend_buf_addc(b, '}');
+        break;
+    }
+    case JSON_ARRAY: {
+        tend_buf_addc(b, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i) tend_buf_addc(b, ',');
+            json_put(b, json_array_get(v, i));
+        }
+        tend_buf_addc(b, ']');
+        break;
+    }
+    case JSON_STRING: put_json_string(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_INTEGER: put_int(b, (long long)json_integer_value(v)); break;
+    case JSON_REAL: put_double(b, json_real_value(v)); break;
+    case JSON_TRUE: tend_buf_adds(b, "true"); break;
+    case JSON_FALSE: tend_buf_adds(b, "false"); break;
+    case JSON_NULL: tend_buf_adds(b, "null"); break;
+    }
+}
+
+/* A scalar of a flat record as JSON text. */
+static void flat_put(tend_buf *b, const tend_flat_field *f) {
+    switch (f->type) {
+    case FLAT_STRING: put_json_string(b, f->text, f->len); break;
+    case FLAT_NUMBER:
+        if (f->is_int) put_int(b, f->ival);
+        else put_double(b, f->num);
+        break;
+    case FLAT_TRUE: tend_buf_adds(b, "true"); break;
+    case FLAT_FALSE: tend_buf_adds(b, "false"); break;
+    default: tend_buf_adds(b, "null"); break;
+    }
+}
+
+/* ---- COPY text format: one row per line, tab between columns ------------- */
+
+static void copy_text(tend_buf *b, const char *s, size_t len) {
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c != '\\' && c != '\n' && c != '\r' && c != '\t') continue;
+        tend_buf_add(b, s + run, i - run);
+        run = i + 1;
+        char esc[2] = {'\\', c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : 't'};
+        tend_buf_add(b, esc, 2);
+    }
+    tend_buf_add(b, s + run, len - run);
+}
+
+static void copy_col(tend_buf *b, const char *s, size_t len) {
+    tend_buf_addc(b, '\t');
+    copy_text(b, s, len);
+}
+
+static void copy_null(tend_buf *b) { tend_buf_add(b, "\t\\N", 3); }
+
+static void copy_str(tend_buf *b, const char *s) {
+    if (s) copy_col(b, s, strlen(s));
+    else copy_null(b);
+}
+
+/* The time range both tend and PostgreSQL read: years 1 to 9999. */
+#define EPOCH_MIN (-62135596800LL) /* 0001-01-01T00:00:00Z */
+#define EPOCH_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
+
+static int time_col(tend_buf *b, int64_t t, int date_only, const char *name, tend_error *err) {
+    if (t < EPOCH_MIN || t > EPOCH_MAX) {
+        tend_fail(err, TEND_EINPUT, "field '%s': outside the years 1 to 9999 (UTC)", name);
+        return -1;
+    }
+    char s[21];
+    if (date_only) tend_date_format(t, s);
+    else tend_time_format(t, s);
+    copy_col(b, s, strlen(s));
+    return 0;
+}
+
+static void line_col(tend_buf *b, long line) { put_int(b, line); }
+
+/* ---- accounts: tend_account_normalize, and a fast path below ------------- */
+
+typedef enum { C_TEXT, C_NUMBER, C_BOOL, C_DATE } column_type;
+
+static const struct {
+    const char *name;
+    column_type type;
+} account_columns[] = {
+    {"name", C_TEXT},          {"employees", C_NUMBER},          {"acv", C_NUMBER},
+    {"industry", C_TEXT},      {"technical", C_BOOL},            {"product_type", C_TEXT},
+    {"locale", C_TEXT},        {"licensed_users", C_NUMBER},     {"contract_signed_at", C_DATE},
+    {"onboarding_target_at", C_DATE}, {"renewal_date", C_DATE},  {"csm", C_TEXT},
+    {"champion", C_TEXT},
+};
+#define N_ACCOUNT_COLUMNS (sizeof account_columns / sizeof account_columns[0])
+
+static int account_full(tend_ingest *in, const char *text, size_t len, long line, tend_error *err) {
+    tend_buf *b = &in->copy;
+    int from_csv = in->r.format == TEND_FMT_CSV;
+    json_t *raw = tend_record_decode(in->r.format, &in->r.header, text, len, err);
+    json_t *acc = raw ? tend_account_normalize(raw, from_csv, err) : NULL;
+    json_decref(raw);
+    if (!acc) return -1;
+    int rc = -1;
+    line_col(b, line);
+    const char *tenant = json_string_value(json_object_get(acc, "tenant"));
+    const char *id = json_string_value(json_object_get(acc, "id"));
+    if (!tenant || !*tenant) tenant = in->o.tenant;
+    copy_str(b, tenant);
+    copy_str(b, id);
+    for (size_t i = 0; i < N_ACCOUNT_COLUMNS; i++) {
+        json_t *v = json_object_get(acc, account_columns[i].name);
+        if (!v) {
+            copy_null(b);
+            continue;
+        }
+        switch (account_columns[i].type) {
+        case C_TEXT: copy_str(b, json_string_value(v)); break;
+        case C_NUMBER:
+            in->num.len = 0;
+            if (json_is_integer(v)) put_int(&in->num, (long long)json_integer_value(v));
+            else put_double(&in->num, json_number_value(v));
+            copy_col(b, in->num.data, in->num.len);
+            break;
+        case C_BOOL: copy_col(b, json_is_true(v) ? "t" : "f", 1); break;
+        case C_DATE: {
+            const char *s = json_string_value(v);
+            int64_t t;
+            if (!s || tend_time_parse(s, strlen(s), &t) != 0) { /* normalize checked it */
+                tend_fail(err, TEND_EINPUT, "field '%s': expected an ISO-8601 date", account_columns[i].name);
+                goto done;
+            }
+            if (time_col(b, t, 1, account_columns[i].name, err)) goto done;
+            break;
+        }
+        }
+    }
+    in->json.len = 0;
+    json_put(&in->json, json_object_get(acc, "attrs"));
+    copy_col(b, in->json.data, in->json.len);
+    tend_buf_addc(b, '\n');
+    rc = 0;
+done:
+    json_decref(acc);
+    return rc;
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+/* line, id, account_id, type, at, user_id, data. */
+static int event_columns(tend_ingest *in, long line, const char *id, size_t idlen, const char *account, size_t alen,
+                         const char *type, size_t tlen, int64_t at, const char *user, size_t ulen, tend_error *err) {
+    tend_buf *b = &in->copy;
+    line_col(b, line);
+    if (id && idlen) copy_col(b, id, idlen);
+    else copy_null(b);
+    copy_col(b, account, alen);
+    copy_col(b, type, tlen);
+    if (time_col(b, at, 0, "at", err)) return -1;
+    if (user) copy_col(b, user, ulen);
+    else copy_null(b);
+    copy_col(b, in->json.data, in->json.len);
+    tend_buf_addc(b, '\n');
+    return 0;
+}
+
+/* jansson refuses a number that overflows a double; the scanner gives inf. */
+static int flat_finite(const tend_flat_field *f) { return f->type != FLAT_NUMBER || f->is_int || isfinite(f->num); }
+
+static int key_is(const tend_flat_field *f, const char *k) {
+    size_t n = strlen(k);
+    return f->klen == n && !memcmp(f->key, k, n);
+}
+
+static int flat_text(const tend_flat_record *r, const char *key, const char **s, size_t *len) {
+    const tend_flat_field *f = tend_flat_get(r, key);
+    if (!f || f->type != FLAT_STRING || f->len == 0) return 0;
+    *s = f->text;
+    *len = f->len;
+    return 1;
+}
+
+/* An event id: a string, or an integer written in decimal. */
+static void flat_id(tend_ingest *in, const tend_flat_field *f, const char **id, size_t *len) {
+    if (f->type == FLAT_STRING) {
+        *id = f->text, *len = f->len;
+    } else if (f->type == FLAT_NUMBER && f->is_int) {
+        in->num.len = 0;
+        put_int(&in->num, f->ival);
+        *id = in->num.data, *len = in->num.len;
+    }
+}
+
+/* The fast path, taken only where the jansson path would accept the line
+ * and store the same row. Returns 1 if the row was written, 0 to decline. */
+static int event_flat(tend_ingest *in, const tend_flat_record *r, long line, tend_error *err, int *failed) {
+    const char *account, *type, *user = NULL, *id = NULL, *at_text;
+    size_t alen, tlen, ulen = 0, idlen = 0, atlen;
+    int64_t at;
+    if (!flat_text(r, "account_id", &account, &alen) || !flat_text(r, "type", &type, &tlen) ||
+        !flat_text(r, "at", &at_text, &atlen) || tend_time_parse(at_text, atlen, &at) != 0)
+        return 0;
+    const tend_flat_field *data = NULL, *idf = NULL;
+    for (int i = 0; i < r->n; i++) {
+        const tend_flat_field *f = &r->f[i];
+        if (key_is(f, "user")) {
+            if (f->type == FLAT_STRING) user = f->text, ulen = f->len;
+            else if (f->type != FLAT_NULL) return 0;
+        } else if (key_is(f, "data")) {
+            if (f->type == FLAT_OBJECT) data = f;
+            else if (f->type != FLAT_NULL) return 0;
+        } else if (key_is(f, "id")) {
+            if (f->type == FLAT_OBJECT || f->type == FLAT_ARRAY) return 0; /* jansson validates it */
+            idf = f;
+        } else if (!key_is(f, "account_id") && !key_is(f, "type") && !key_is(f, "at")) {
+            return 0; /* fields outside the contract move into data: jansson does that */
+        }
+    }
+    in->json.len = 0;
+    tend_buf_addc(&in->json, '{');
+    if (data) {
+        if (tend_flat_scan(data->text, data->len, in->inner) != 0) return 0;
+        for (int i = 0; i < in->inner->n; i++) {
+            const tend_flat_field *f = &in->inner->f[i];
+            if (f->type == FLAT_OBJECT || f->type == FLAT_ARRAY || !flat_finite(f)) return 0; /* jansson */
+            if (i) tend_buf_addc(&in->json, ',');
+            put_json_string(&in->json, f->key, f->klen);
+            tend_buf_addc(&in->json, ':');
+            flat_put(&in->json, f);
+        }
+    }
+    tend_buf_addc(&in->json, '}');
+    if (idf) flat_id(in, idf, &id, &idlen);
+    *failed = event_columns(in, line, id, idlen, account, alen, type, tlen, at, user, ulen, err) != 0;
+    return 1;
+}
+
+static int event_full(tend_ingest *in, const char *text, size_t len, long line, tend_error *err) {
+    json_t *obj = tend_record_decode(in->r.format, &in->r.header, text, len, err);
+    if (!obj) return -1;
+    int rc = -1;
+    tend_event_fields f;
+    if (tend_event_fields_read(obj, in->r.format == TEND_FMT_CSV, &f, err) != TEND_OK) goto done;
+    const char *id = f.id;
+    size_t idlen = id ? strlen(id) : 0;
+    json_t *idv = json_object_get(obj, "id");
+    if (json_is_integer(idv)) {
+        in->num.len = 0;
+        put_int(&in->num, (long long)json_integer_value(idv));
+        id = in->num.data, idlen = in->num.len;
+    }
+    in->json.len = 0;
+    if (f.data) json_put(&in->json, f.data);
+    else tend_buf_adds(&in->json, "{}");
+    rc = event_columns(in, line, id, idlen, f.account_id, strlen(f.account_id), f.type, strlen(f.type), f.at, f.user,
+                       f.user ? strlen(f.user) : 0, err);
+done:
+    json_decref(obj);
+    return rc;
+}
+
+static int event_row(tend_ingest *in, const char *text, size_t len, long line, tend_error *err) {
+    int failed = 0;
+    if (in->r.format == TEND_FMT_JSONL && tend_flat_scan(text, len, in->flat) == 0 &&
+        event_flat(in, in->flat, line, err, &failed))
+        return failed ? -1 : 0;
+    return event_full(in, text, len, line, err);
+}
+
+/* The accounts' fast path: a flat record whose every value already has its
+ * field's type (what tend_account_normalize would keep as it is); anything
+ * to coerce, an `attrs` object or a nested value declines. Returns 1 if the
+ * row was written (*failed: but rejected), 0 to decline. */
+static int account_flat(tend_ingest *in, const tend_flat_record *r, long line, tend_error *err, int *failed) {
+    const tend_flat_field *col[N_ACCOUNT_COLUMNS] = {0}, *id = NULL, *tenant = NULL;
+    int nattrs = 0;
+    in->json.len = 0;
+    tend_buf_addc(&in->json, '{');
+    for (int i = 0; i < r->n; i++) {
+        const tend_flat_field *f = &r->f[i];
+        if (f->type == FLAT_NULL) continue; /* normalize drops nulls, known or not */
+        if (f->type == FLAT_OBJECT || f->type == FLAT_ARRAY || !flat_finite(f)) return 0;
+        if (key_is(f, "id") || key_is(f, "tenant")) {
+            if (f->type != FLAT_STRING && !(f->type == FLAT_NUMBER && f->is_int)) return 0;
+            *(key_is(f, "id") ? &id : &tenant) = f;
+            continue;
+        }
+        size_t k = 0;
+        while (k < N_ACCOUNT_COLUMNS && !key_is(f, account_columns[k].name)) k++;
+        if (k == N_ACCOUNT_COLUMNS) {
+            if (key_is(f, "attrs")) return 0;
+            if (nattrs++) tend_buf_addc(&in->json, ',');
+            put_json_string(&in->json, f->key, f->klen);
+            tend_buf_addc(&in->json, ':');
+            flat_put(&in->json, f);
+            continue;
+        }
+        int64_t t;
+        switch (account_columns[k].type) {
+        case C_TEXT: if (f->type != FLAT_STRING && !(f->type == FLAT_NUMBER && f->is_int)) return 0; break;
+        case C_NUMBER: if (f->type != FLAT_NUMBER) return 0; break;
+        case C_BOOL: if (f->type != FLAT_TRUE && f->type != FLAT_FALSE) return 0; break;
+        case C_DATE: if (f->type != FLAT_STRING || tend_time_parse(f->text, f->len, &t) != 0) return 0; break;
+        }
+        col[k] = f;
+    }
+    tend_buf_addc(&in->json, '}');
+    if (!id || (id->type == FLAT_STRING && id->len == 0)) return 0; /* jansson words it */
+    tend_buf *b = &in->copy;
+    line_col(b, line);
+    /* An integer where a string belongs becomes its decimal text. */
+    const tend_flat_field *text_of[2] = {tenant && !(tenant->type == FLAT_STRING && tenant->len == 0) ? tenant : NULL, id};
+    for (int i = 0; i < 2; i++) {
+        const tend_flat_field *f = text_of[i];
+        if (!f) copy_str(b, in->o.tenant);
+        else if (f->type == FLAT_STRING) copy_col(b, f->text, f->len);
+        else {
+            in->num.len = 0;
+            put_int(&in->num, f->ival);
+            copy_col(b, in->num.data, in->num.len);
+        }
+    }
+    for (size_t k = 0; k < N_ACCOUNT_COLUMNS; k++) {
+        const tend_flat_field *f = col[k];
+        int64_t t;
+        if (!f) {
+            copy_null(b);
+            continue;
+        }
+        switch (account_columns[k].type) {
+        case C_TEXT:
+        case C_NUMBER:
+            if (f->type == FLAT_STRING) {
+                copy_col(b, f->text, f->len);
+            } else {
+                in->num.len = 0;
+                if (f->is_int) put_int(&in->num, f->ival);
+                else put_double(&in->num, f->num);
+                copy_col(b, in->num.data, in->num.len);
+            }
+            break;
+        case C_BOOL: copy_col(b, f->type == FLAT_TRUE ? "t" : "f", 1); break;
+        case C_DATE:
+            tend_time_parse(f->text, f->len, &t);
+            if (time_col(b, t, 1, account_columns[k].name, err)) {
+                *failed = 1;
+                return 1;
+            }
+            break;
+        }
+    }
+    copy_col(b, in->json.data, in->json.len);
+    tend_buf_addc(b, '\n');
+    return 1;
+}
+
+static int account_row(tend_ingest *in, const char *text, size_t len, long line, tend_error *err) {
+    int failed = 0;
+    if (in->r.format == TEND_FMT_JSONL && tend_flat_scan(text, len, in->flat) == 0 &&
+        account_flat(in, in->flat, line, err, &failed))
+        return failed ? -1 : 0;
+    return account_full(in, text, len, line, err);
+}
+
+/* ---- metrics -------------------------------------------------------------- */
+
+static int metric_flat(tend_ingest *in, const tend_flat_record *r, long line, tend_error *err, int *failed) {
+    const char *account, *date_text;
+    size_t alen, dlen;
+    int64_t day;
+    if (!flat_text(r, "account_id", &account, &alen) || !flat_text(r, "date", &date_text, &dlen) ||
+        tend_time_parse(date_text, dlen, &day) != 0)
+        return 0;
+    in->json.len = 0;
+    tend_buf_addc(&in->json, '{');
+    int n = 0;
+    for (int i = 0; i < r->n; i++) {
+        const tend_flat_field *f = &r->f[i];
+        if (key_is(f, "account_id") || key_is(f, "date") || f->type == FLAT_NULL) continue;
+        if (f->type != FLAT_NUMBER || !flat_finite(f)) return 0; /* jansson words the error */
+        if (n++) tend_buf_addc(&in->json, ',');
+        put_json_string(&in->json, f->key, f->klen);
+        tend_buf_addc(&in->json, ':');
+        flat_put(&in->json, f);
+    }
+    tend_buf_addc(&in->json, '}');
+    tend_buf *b = &in->copy;
+    line_col(b, line);
+    copy_col(b, account, alen);
+    *failed = time_col(b, day, 1, "date", err) != 0;
+    if (*failed) return 1;
+    copy_col(b, in->json.data, in->json.len);
+    tend_buf_addc(b, '\n');
+    return 1;
+}
+
+static int metric_full(tend_ingest *in, const char *text, size_t len, long line, tend_error *err) {
+    json_t *obj = tend_record_decode(in->r.format, &in->r.header, text, len, err);
+    if (!obj) return -1;
+    int rc = -1;
+    tend_metric_fields f;
+    if (tend_metric_fields_read(obj, in->r.format == TEND_FMT_CSV, &f, err) != TEND_OK) goto done;
+    in->json.len = 0;
+    tend_buf_addc(&in->json, '{');
+    const char *k;
+    json_t *v;
+    int n = 0;
+    json_object_foreach(obj, k, v) {
+        if (!strcmp(k, "account_id") || !strcmp(k, "date")) continue;
+        if (n++) tend_buf_addc(&in->json, ',');
+        put_json_string(&in->json, k, strlen(k));
+        tend_buf_addc(&in->json, ':');
+        json_put(&in->json, v);
+    }
+    tend_buf_addc(&in->json, '}');
+    tend_buf *b = &in->copy;
+    line_col(b, line);
+    copy_col(b, f.account_id, strlen(f.account_id));
+    if (time_col(b, f.day, 1, "date", err)) goto done;
+    copy_col(b, in->json.data, in->json.len);
+    tend_buf_addc(b, '\n');
+    rc = 0;
+done:
+    json_decref(obj);
+    return rc;
+}
+
+static int metric_row(tend_ingest *in, const char *text, size_t len, long line, tend_error *err) {
+    int failed = 0;
+    if (in->r.format == TEND_FMT_JSONL && tend_flat_scan(text, len, in->flat) == 0 &&
+        metric_flat(in, in->flat, line, err, &failed))
+        return failed ? -1 : 0;
+    return metric_full(in, text, len, line, err);
+}
+
+/* ---- SQL ------------------------------------------------------------------ */
+
+/* Staging tables, typed like their tables: each value is parsed once, by
+ * COPY. `line` orders records with the same key (the last one wins). */
+static const char *const staging_sql[] = {
+    [TEND_INGEST_ACCOUNTS] =
+        "CREATE TEMP TABLE tend_ingest_accounts (line bigint, tenant text, id text, name text, employees numeric,"
+        " acv numeric, industry text, technical boolean, product_type text, locale text, licensed_users numeric,"
+        " contract_signed_at date, onboarding_target_at date, renewal_date date, csm text, champion text,"
+        " attrs jsonb) ON COMMIT DROP",
+    [TEND_INGEST_EVENTS] = "CREATE TEMP TABLE tend_ingest_events (line bigint, id text, account_id text, type text,"
+                           " at timestamptz, user_id text, data jsonb) ON COMMIT DROP",
+    [TEND_INGEST_METRICS] = "CREATE TEMP TABLE tend_ingest_metrics (line bigint, account_id text, date date,"
+                            " metrics jsonb) ON COMMIT DROP",
+};
+
+static const char *const copy_sql[] = {
+    [TEND_INGEST_ACCOUNTS] = "COPY tend_ingest_accounts FROM STDIN",
+    [TEND_INGEST_EVENTS] = "COPY tend_ingest_events FROM STDIN",
+    [TEND_INGEST_METRICS] = "COPY tend_ingest_metrics FROM STDIN",
+};
+
+static const char *const tenants_sql[] = {
+    [TEND_INGEST_ACCOUNTS] = "INSERT INTO tenants (id, name) SELECT DISTINCT tenant, tenant FROM tend_ingest_accounts"
+                             " ON CONFLICT (id) DO NOTHING",
+    [TEND_INGEST_EVENTS] = "INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING",
+    [TEND_INGEST_METRICS] = "INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING",
+};
+
+/* How staged accounts and metrics are stored: `insert` from rows s (%s:
+ * the staging table, or the last record of each key), `conflict` updates
+ * the rows that differ, `unchanged` leaves out rows stored as they are (so
+ * they are not even locked; only where keys are unique, see upsert).
+ * `any`: does the table hold rows of the tenant(s) yet. */
+typedef struct {
+    const char *insert, *unchanged, *conflict, *all, *last, *any;
+} store_sql;
+
+#define ACCOUNT_COLUMNS                                                                                       \
+    "name, employees, acv, industry, technical, product_type, locale, licensed_users, contract_signed_at," \
+    " onboarding_target_at, renewal_date, csm, champion, attrs"
+
+static const store_sql accounts_sql = {
+    "INSERT INTO accounts AS a (tenant, id, " ACCOUNT_COLUMNS ") SELECT tenant, id, " ACCOUNT_COLUMNS " FROM %s",
+    " WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.tenant = s.tenant AND a.id = s.id"
+    " AND (a.name, a.employees, a.acv, a.industry, a.technical, a.product_type, a.locale, a.licensed_users,"
+    " a.contract_signed_at, a.onboarding_target_at, a.renewal_date, a.csm, a.champion, a.attrs)"
+    " IS NOT DISTINCT FROM (s.name, s.employees, s.acv, s.industry, s.technical, s.product_type, s.locale,"
+    " s.licensed_users, s.contract_signed_at, s.onboarding_target_at, s.renewal_date, s.csm, s.champion, s.attrs))",
+    " ON CONFLICT (tenant, id) DO UPDATE SET name = EXCLUDED.name, employees = EXCLUDED.employees,"
+    " acv = EXCLUDED.acv, industry = EXCLUDED.industry, technical = EXCLUDED.technical,"
+    " product_type = EXCLUDED.product_type, locale = EXCLUDED.locale, licensed_users = EXCLUDED.licensed_users,"
+    " contract_signed_at = EXCLUDED.contract_signed_at, onboarding_target_at = EXCLUDED.onboarding_target_at,"
+    " renewal_date = EXCLUDED.renewal_date, csm = EXCLUDED.csm, champion = EXCLUDED.champion,"
+    " attrs = EXCLUDED.attrs, updated_at = now()"
+    " WHERE (a.name, a.employees, a.acv, a.industry, a.technical, a.product_type, a.locale, a.licensed_users,"
+    " a.contract_signed_at, a.onboarding_target_at, a.renewal_date, a.csm, a.champion, a.attrs)"
+    " IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.employees, EXCLUDED.acv, EXCLUDED.industry, EXCLUDED.technical,"
+    " EXCLUDED.product_type, EXCLUDED.locale, EXCLUDED.licensed_users, EXCLUDED.contract_signed_at,"
+    " EXCLUDED.onboarding_target_at, EXCLUDED.renewal_date, EXCLUDED.csm, EXCLUDED.champion, EXCLUDED.attrs)",
+    "tend_ingest_accounts s",
+    "(SELECT DISTINCT ON (tenant, id) * FROM tend_ingest_accounts ORDER BY tenant, id, line DESC) s",
+    "SELECT EXISTS (SELECT 1 FROM (SELECT DISTINCT tenant FROM tend_ingest_accounts) t"
+    " WHERE EXISTS (SELECT 1 FROM accounts a WHERE a.tenant = t.tenant))",
+};
+
+static const store_sql metrics_sql = {
+    "INSERT INTO metrics_daily AS m (tenant, account_id, date, metrics) SELECT $1, account_id, date, metrics FROM %s",
+    " WHERE NOT EXISTS (SELECT 1 FROM metrics_daily m WHERE m.tenant = $1 AND m.account_id = s.account_id"
+    " AND m.date = s.date AND m.metrics = s.metrics)",
+    " ON CONFLICT (tenant, account_id, date) DO UPDATE SET metrics = EXCLUDED.metrics, updated_at = now()"
+    " WHERE m.metrics IS DISTINCT FROM EXCLUDED.metrics",
+    "tend_ingest_metrics s",
+    "(SELECT DISTINCT ON (account_id, date) * FROM tend_ingest_metrics ORDER BY account_id, date, line DESC) s",
+    "SELECT EXISTS (SELECT 1 FROM metrics_daily WHERE tenant = $1)",
+};
+
+/* Without a conflict target, DO NOTHING covers every unique index: both
+ * partial dedupe indexes (by id; else by account, type, at, user, data),
+ * and a record repeated in the input goes in once. A temporary table is
+ * scanned in the order it was filled (no synchronized scans of local
+ * buffers), so seq follows the input. */
+static const char events_insert[] =
+    "INSERT INTO events (tenant, id, account_id, type, at, user_id, data)"
+    " SELECT $1, id, account_id, type, at, user_id, data FROM tend_ingest_events"
+    " ON CONFLICT DO NOTHING";
+
+/* Runs one statement; *rows gets its row count (or, for a query, whether
+ * its first value is true) when rows is set. On failure: TEND_EDB, "what:
+ * the server's message", and the SQLSTATE in state (when given). */
+static tend_status exec(PGconn *c, const char *sql, const char *param, size_t *rows, char state[6], const char *what,
+                        tend_error *err) {
+    PGresult *r = PQexecParams(c, sql, param ? 1 : 0, NULL, param ? &param : NULL, NULL, NULL, 0);
+    tend_status st = TEND_OK;
+    ExecStatusType s = PQresultStatus(r);
+    if (s == PGRES_TUPLES_OK) {
+        if (rows) *rows = PQntuples(r) > 0 && PQgetvalue(r, 0, 0)[0] == 't';
+    } else if (s == PGRES_COMMAND_OK) {
+        if (rows) *rows = (size_t)strtoull(PQcmdTuples(r), NULL, 10);
+    } else {
+        char why[512];
+        tend_db_error(r, c, why, sizeof why);
+        const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        if (state) snprintf(state, 6, "%s", code ? code : "");
+        st = tend_fail(err, TEND_EDB, "%s: %s", what, why);
+    }
+    PQclear(r);
+    return st;
+}
+
+/* Runs `sql` under a savepoint; if it fails with SQLSTATE `retry`, rolls
+ * back to the savepoint and returns 1 (nothing done), else 0 with *st set. */
+static int attempt(PGconn *c, const char *sql, const char *param, size_t *rows, const char *retry, const char *what,
+                   tend_status *st, tend_error *err) {
+    char state[6] = "";
+    if ((*st = exec(c, "SAVEPOINT tend_ingest", NULL, NULL, NULL, what, err)) != TEND_OK) return 0;
+    *st = exec(c, sql, param, rows, state, what, err);
+    if (*st == TEND_OK || strcmp(state, retry) != 0) return 0;
+    *st = exec(c, "ROLLBACK TO SAVEPOINT tend_ingest", NULL, NULL, NULL, what, err);
+    return *st == TEND_OK;
+}
+
+/* Stores accounts or metrics, keeping memory flat (nothing remembers the
+ * keys seen). A first load (no rows of the tenant yet) tries a plain
+ * INSERT, cheaper than ON CONFLICT, given up at the first unique violation
+ * (a key twice in the input, or a concurrent ingest). Otherwise the upsert
+ * in input order, which is loading the records one after the other, unless
+ * the input changes a row twice (SQLSTATE 21000): then the upsert of the
+ * last record of each key (a sort), which ends in the same rows. */
+static tend_status upsert(PGconn *c, const store_sql *q, const char *param, size_t *rows, const char *what,
+                          tend_error *err) {
+    char head[1024], sql[4096];
+    size_t any = 1;
+    tend_status st = exec(c, q->any, param, &any, NULL, what, err);
+    if (st != TEND_OK) return st;
+    snprintf(sql, sizeof sql, q->insert, q->all);
+    if (!any && !attempt(c, sql, param, rows, "23505", what, &st, err)) return st;
+    snprintf(head, sizeof head, q->insert, q->all);
+    snprintf(sql, sizeof sql, "%s%s", head, q->conflict);
+    if (!attempt(c, sql, param, rows, "21000", what, &st, err)) return st;
+    snprintf(head, sizeof head, q->insert, q->last);
+    snprintf(sql, sizeof sql, "%s%s%s", head, q->unchanged, q->conflict);
+    return exec(c, sql, param, rows, NULL, what, err);
+}
+
+static tend_status store(tend_ingest *in, PGconn *c, size_t *rows, tend_error *err) {
+    const char *tenant = in->o.tenant;
+    tend_status st = exec(c, tenants_sql[in->o.kind], in->o.kind == TEND_INGEST_ACCOUNTS ? NULL : tenant, NULL, NULL,
+                          "creating the tenant", err);
+    if (st != TEND_OK) return st;
+    switch (in->o.kind) {
+    case TEND_INGEST_ACCOUNTS:
+        return upsert(c, &accounts_sql, NULL, rows, "storing accounts", err);
+    case TEND_INGEST_EVENTS: return exec(c, events_insert, tenant, rows, NULL, "storing events", err);
+    case TEND_INGEST_METRICS:
+        return upsert(c, &metrics_sql, tenant, rows, "storing metrics", err);
+    }
+    return TEND_OK;
+}
+
+static tend_status send_copy(tend_ingest *in, PGconn *c, tend_error *err) {
+    if (in->copy.len == 0) return TEND_OK;
+    if (PQputCopyData(c, in->copy.data, (int)in->copy.len) != 1) {
+        char why[512];
+        return tend_fail(err, TEND_EDB, "sending rows: %s", tend_db_error(NULL, c, why, sizeof why));
+    }
+    in->copy.len = 0;
+    return TEND_OK;
+}
+
+/* Ends the COPY (with an error message when abort is set) and reads its result. */
+static tend_status end_copy(PGconn *c, const char *abort_msg, tend_error *err) {
+    tend_status st = TEND_OK;
+    char why[512];
+    if (PQputCopyEnd(c, abort_msg) != 1)
+        st = tend_fail(err, TEND_EDB, "sending rows: %s", tend_db_error(NULL, c, why, sizeof why));
+    PGresult *r;
+    while ((r = PQgetResult(c))) {
+        if (st == TEND_OK && !abort_msg && PQresultStatus(r) != PGRES_COMMAND_OK)
+            st = tend_fail(err, TEND_EDB, "copying rows: %s", tend_db_error(r, c, why, sizeof why));
+        PQclear(r);
+    }
+    return st;
+}
+
+/* ---- the whole ingest ------------------------------------------------------ */
+
+tend_status tend_ingest_open(tend_ingest **out, const tend_ingest_opts *o, tend_error *err) {
+    *out = NULL;
+    tend_ingest *in = calloc(1, sizeof *in);
+    if (!in) return tend_fail(err, TEND_EMEMORY, "out of memory");
+    in->o = *o;
+    if (!in->o.tenant || !*in->o.tenant) in->o.tenant = "default";
+    if (!in->o.report) in->o.report = stderr;
+    tend_status st = tend_reader_open(&in->r, o->path, o->format, err);
+    if (st != TEND_OK) {
+        free(in);
+        return st;
+    }
+    in->flat = malloc(sizeof *in->flat);
+    in->inner = malloc(sizeof *in->inner);
+    if (!in->flat || !in->inner) abort();
+    *out = in;
+    return TEND_OK;
+}
+
+void tend_ingest_close(tend_ingest *in) {
+    if (!in) return;
+    tend_reader_close(&in->r);
+    tend_buf_free(&in->copy);
+    tend_buf_free(&in->json);
+    tend_buf_free(&in->num);
+    free(in->flat);
+    free(in->inner);
+    free(in);
+}
+
+/* Reads every record into the COPY stream; rejected ones are reported. */
+static tend_status stream(tend_ingest *in, PGconn *c, tend_ingest_stats *st, size_t *staged, tend_error *err) {
+    const char *text;
+    size_t len;
+    long line;
+    int more;
+    tend_error e;
+    while ((more = tend_reader_next(&in->r, &text, &len, &line, err)) == 1) {
+        st->read++;
+        size_t mark = in->copy.len;
+        int rc;
+        switch (in->o.kind) {
+        case TEND_INGEST_ACCOUNTS: rc = account_row(in, text, len, line, &e); break;
+        case TEND_INGEST_EVENTS: rc = event_row(in, text, len, line, &e); break;
+        default: rc = metric_row(in, text, len, line, &e); break;
+        }
+        if (rc == 0) {
+            (*staged)++;
+        } else {
+            in->copy.len = mark; /* drop the partial row */
+            st->rejected++;
+            fprintf(in->o.report, "%s:%ld: %s\n", in->r.path, line, e.msg);
+        }
+        if (in->copy.len >= COPY_CHUNK) {
+            tend_status s = send_copy(in, c, err);
+            if (s != TEND_OK) return s;
+        }
+        if (in->o.progress && in->o.progress_every && st->read % in->o.progress_every == 0)
+            in->o.progress(in->o.progress_ud, st->read);
+    }
+    if (more < 0) return TEND_EIO;
+    return send_copy(in, c, err);
+}
+
+tend_status tend_ingest_run(tend_ingest *in, PGconn *c, tend_ingest_stats *st, tend_error *err) {
+    memset(st, 0, sizeof *st);
+    size_t staged = 0, stored = 0;
+    tend_status s;
+    PGresult *r;
+    if (PQsetClientEncoding(c, "UTF8") != 0)
+        return tend_fail(err, TEND_EDB, "setting the client encoding: %s", PQerrorMessage(c));
+    if ((s = exec(c, "BEGIN", NULL, NULL, NULL, "starting the transaction", err)) != TEND_OK) return s;
+    if ((s = exec(c, staging_sql[in->o.kind], NULL, NULL, NULL, "creating the staging table", err)) != TEND_OK)
+        goto fail;
+    r = PQexec(c, copy_sql[in->o.kind]);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        char why[512];
+        s = tend_fail(err, TEND_EDB, "starting COPY: %s", tend_db_error(r, c, why, sizeof why));
+        PQclear(r);
+        goto fail;
+    }
+    PQclear(r);
+    s = stream(in, c, st, &staged, err);
+    if (s != TEND_OK) {
+        tend_error ignored;
+        end_copy(c, "tend ingest: input failed", &ignored);
+        goto fail;
+    }
+    if ((s = end_copy(c, NULL, err)) != TEND_OK) goto fail;
+    if (staged && (s = store(in, c, &stored, err)) != TEND_OK) goto fail;
+    if ((s = exec(c, "COMMIT", NULL, NULL, NULL, "committing", err)) != TEND_OK) return s;
+    st->stored = stored;
+    st->unchanged = staged - stored;
+    return TEND_OK;
+fail:
+    if (PQstatus(c) == CONNECTION_OK) PQclear(PQexec(c, "ROLLBACK"));
+    st->stored = st->unchanged = 0;
+    return s;
+}

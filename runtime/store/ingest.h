@@ -1,0 +1,66 @@
+/* Ingest: accounts, events and daily metrics from JSON Lines or CSV into
+ * the database (DESIGN "Data contract", "Persistence"). Each record is read
+ * and checked by the code `tend eval` uses (eval/record.h, eval/fields.h,
+ * the flat fast path of eval/flatjson.h), streamed with COPY into a
+ * temporary staging table, then stored in one transaction:
+ *
+ *   accounts  upserted by (tenant, id); a row is rewritten (and updated_at
+ *             moves) only when a column differs;
+ *   events    appended with ON CONFLICT DO NOTHING against the two dedupe
+ *             indexes (by id; else by account, type, at, user and data);
+ *   metrics   upserted by (tenant, account_id, date), rewritten only when
+ *             the metrics object differs.
+ *
+ * So loading the same input twice changes nothing. A later record with the
+ * same key as an earlier one in the same input replaces it. Malformed
+ * records are reported as FILE:LINE: reason and skipped. */
+#ifndef TEND_STORE_INGEST_H
+#define TEND_STORE_INGEST_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "base/status.h"
+#include "eval/record.h"
+
+typedef enum { TEND_INGEST_ACCOUNTS, TEND_INGEST_EVENTS, TEND_INGEST_METRICS } tend_ingest_kind;
+
+typedef struct {
+    tend_ingest_kind kind;
+    const char *path;      /* "-" is standard input */
+    tend_format format;    /* auto: .csv is CSV */
+    const char *tenant;    /* events, metrics, and accounts without a tenant field */
+    FILE *report;          /* rejected records, one "FILE:LINE: reason" line each */
+    /* Called every `progress_every` records read, when set. */
+    void (*progress)(void *ud, size_t read);
+    void *progress_ud;
+    size_t progress_every;
+} tend_ingest_opts;
+
+typedef struct {
+    size_t read;      /* records (non-blank lines; CSV: rows after the header) */
+    size_t stored;    /* rows inserted, or updated because they changed */
+    size_t unchanged; /* valid records that changed nothing: already stored, or duplicates */
+    size_t rejected;  /* malformed records */
+} tend_ingest_stats;
+
+const char *tend_ingest_kind_name(tend_ingest_kind k);
+/* "accounts", "events", "metrics" -> kind; returns 0 on success. */
+int tend_ingest_kind_parse(const char *s, tend_ingest_kind *out);
+
+/* Opens the input first (TEND_EIO when it cannot be opened; TEND_EINPUT
+ * for a CSV file without a header), so a wrong path is reported before any
+ * database work. */
+typedef struct tend_ingest tend_ingest;
+tend_status tend_ingest_open(tend_ingest **out, const tend_ingest_opts *o, tend_error *err);
+
+/* Stores what the input holds through connection c, all in one
+ * transaction. TEND_OK also when records were rejected (see stats);
+ * TEND_EDB when a statement fails (nothing is stored); TEND_EIO when the
+ * input cannot be read to its end (nothing is stored). */
+tend_status tend_ingest_run(tend_ingest *in, PGconn *c, tend_ingest_stats *st, tend_error *err);
+
+void tend_ingest_close(tend_ingest *in);
+
+#endif
