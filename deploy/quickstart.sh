@@ -27,7 +27,7 @@ if ! $TEND db up >/tmp/tend-quickstart-db.log 2>&1; then
   fi
 fi
 echo "tend $($TEND --version | cut -d' ' -f2): the default playbook over $(wc -l < $S/accounts.jsonl) sample accounts, as of $NOW"
-echo "database: $($TEND db status 2>&1 | head -1)"
+$TEND db status 2>&1 | head -1
 echo
 $TEND check scripts/default
 echo
