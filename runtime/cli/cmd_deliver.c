@@ -1,0 +1,215 @@
+/* tend deliver: run the delivery loop once, for cron users (the daemon
+ * runs the same loop continuously). */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "notify/config.h"
+#include "notify/deliver.h"
+#include "store/home.h"
+
+const char tend_help_deliver[] =
+    "usage: tend deliver [--until-empty | --drain] [options]\n"
+    "\n"
+    "Sends the outbox: claims due rows under a lease (FOR UPDATE SKIP LOCKED, so\n"
+    "several deliverers can run at once), sends each through its connector with\n"
+    "bounded concurrency over kept-alive connections, and records every attempt\n"
+    "(status, latency, an excerpt of the answer). 2xx is delivered; 3xx, 5xx,\n"
+    "timeouts, 408 and 429 are retried on the connector's schedule (Retry-After\n"
+    "honoured); other 4xx answers dead-letter the row at once; 410 Gone disables\n"
+    "the connector and holds its rows until `tend outbox enable NAME`. After the\n"
+    "schedule's last attempt the row is dead-lettered (`tend outbox dead`). A\n"
+    "crash leaves rows to be claimed again when their lease runs out; every\n"
+    "attempt of a row carries the same webhook-id.\n"
+    "\n"
+    "Without options it sends what is due when it starts, then exits: run it\n"
+    "from cron every minute.\n"
+    "\n"
+    "  --until-empty       go on until nothing is due (retries coming due meanwhile too)\n"
+    "  --drain             go on until no row is pending at all, waiting for scheduled\n"
+    "                      retries (with the default schedule that can take days)\n"
+    "  --concurrency N     requests in flight at most (default 32)\n"
+    "  --lease SECONDS     how long a claimed row is reserved (default: 4 times the\n"
+    "                      longest connector timeout, at least 60)\n"
+    "  --limit N           send at most N rows (without --until-empty/--drain)\n"
+    "  --tenant T          only this tenant's rows (default: every tenant)\n"
+    "  --playbook DIR      the playbook whose connectors.json to use\n"
+    "                      (default: $TEND_PLAYBOOK)\n"
+    "  --connectors FILE   connector settings from FILE instead\n"
+    "  --verbose           a line per attempt on stdout\n"
+    "  --quiet             no summary\n"
+    "\n"
+    "Connectors (see README \"Notifications\"): rows go to the `file` connector,\n"
+    "JSON Lines in $TEND_HOME/outbox/<tenant>.jsonl, unless connectors.json or\n"
+    "the environment routes them elsewhere. Environment:\n"
+    "  TEND_WEBHOOK_URL, TEND_WEBHOOK_SECRET   a Standard Webhooks connector `webhook`\n"
+    "                                          (kind webhook goes to it)\n"
+    "  TEND_ROUTES          routes, e.g. \"notify=webhook,email:welcome=file,*=file\"\n"
+    "  TEND_CONNECTORS      a connectors.json to use\n"
+    "  TEND_CONNECTOR_PATH  folders of connector plugins (*.so), colon-separated\n"
+    "\n"
+    "SIGINT/SIGTERM: stop claiming, finish what is in flight, record it, exit.\n"
+    "\n"
+    "Exit: 0 done (failed deliveries are retried or dead-lettered, not errors);\n"
+    "2 usage; 3 connector settings or schema; 4 database unavailable.\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop_requested = stop_requested ? 2 : 1;
+}
+
+typedef struct {
+    int verbose, progress;
+    double started, shown;
+    const tend_deliver_stats *st;
+    long long sent, retried, dead, held;
+} report;
+
+static double seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_attempt(void *ud, const tend_outbox_row *row, const tend_attempt *a) {
+    report *r = ud;
+    static const char *const what[] = {"sent", "retry", "dead", "held", "parked"};
+    switch (a->outcome) {
+    case TEND_OUTCOME_SENT: r->sent++; break;
+    case TEND_OUTCOME_RETRY: r->retried++; break;
+    case TEND_OUTCOME_DEAD: r->dead++; break;
+    default: r->held++; break;
+    }
+    if (r->verbose) {
+        printf("%-6s %lld %s attempt %d via %s", what[a->outcome], row->id, row->key, row->attempt,
+               a->connector ? a->connector : "-");
+        if (a->http_status) printf(" HTTP %ld", a->http_status);
+        if (a->latency_ms >= 0) printf(" %ld ms", a->latency_ms);
+        if (a->outcome == TEND_OUTCOME_RETRY) printf(" (next in %.0f s)", a->delay);
+        if (a->error && a->outcome != TEND_OUTCOME_SENT) printf(": %s", a->error);
+        putchar('\n');
+    }
+    if (!r->progress) return;
+    double now = seconds();
+    if (now - r->shown < 0.5) return;
+    r->shown = now;
+    fprintf(stderr, "\rtend deliver: %lld sent, %lld retrying, %lld dead ", r->sent, r->retried, r->dead);
+}
+
+int tend_cmd_deliver(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"until-empty", no_argument, NULL, 'u'},   {"drain", no_argument, NULL, 'd'},
+        {"concurrency", required_argument, NULL, 'c'}, {"lease", required_argument, NULL, 'l'},
+        {"limit", required_argument, NULL, 'n'},   {"tenant", required_argument, NULL, 't'},
+        {"playbook", required_argument, NULL, 'p'}, {"connectors", required_argument, NULL, 'C'},
+        {"verbose", no_argument, NULL, 'v'},       {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    tend_deliver_opts o = {.mode = TEND_DELIVER_ONCE, .concurrency = 32};
+    tend_notify_config_opts co = {.playbook_dir = getenv("TEND_PLAYBOOK")};
+    int quiet = 0, verbose = 0, c;
+    double v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'u':
+        case 'd':
+            if (o.mode != TEND_DELIVER_ONCE) return tend_usage_error("deliver", "give --until-empty or --drain, not both");
+            o.mode = c == 'u' ? TEND_DELIVER_UNTIL_EMPTY : TEND_DELIVER_DRAIN;
+            break;
+        case 'c':
+            if (tend_parse_positive(optarg, &v) || v != (int)v || v > 1024)
+                return tend_usage_error("deliver", "--concurrency must be a whole number from 1 to 1024, not '%s'",
+                                        optarg);
+            o.concurrency = (int)v;
+            break;
+        case 'l':
+            if (tend_parse_positive(optarg, &v) || v < 1 || v > 86400)
+                return tend_usage_error("deliver", "--lease must be seconds from 1 to 86400, not '%s'", optarg);
+            o.lease_s = v;
+            break;
+        case 'n':
+            if (tend_parse_positive(optarg, &v) || v != (long long)v)
+                return tend_usage_error("deliver", "--limit must be a whole number, not '%s'", optarg);
+            o.limit = (long long)v;
+            break;
+        case 't': o.tenant = optarg; break;
+        case 'p': co.playbook_dir = optarg; break;
+        case 'C': co.file = optarg; break;
+        case 'v': verbose = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': return tend_cmd_help(2, (char *[]){"help", "deliver", NULL});
+        default: return tend_usage_error("deliver", "unknown option");
+        }
+    }
+    if (optind < argc) return tend_usage_error("deliver", "unexpected argument '%s'", argv[optind]);
+    if (o.limit && o.mode != TEND_DELIVER_ONCE)
+        return tend_usage_error("deliver", "--limit goes without --until-empty and --drain");
+
+    tend_error err;
+    tend_pg_home home;
+    tend_status st = tend_pg_home_resolve(&home, &err);
+    if (st != TEND_OK) {
+        fprintf(stderr, "tend deliver: %s\n", err.msg);
+        return tend_exit_code(st);
+    }
+    co.data_dir = home.home;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "tend deliver: libcurl does not initialize\n");
+        return 1;
+    }
+    tend_notify_config cfg;
+    st = tend_notify_config_load(&cfg, &co, &err);
+    if (st == TEND_OK && o.lease_s > 0 && o.lease_s <= tend_deliver_max_timeout(&cfg))
+        st = tend_fail(&err, TEND_EUSAGE, "--lease %.0f must be longer than the longest connector timeout (%.1f s)",
+                       o.lease_s, tend_deliver_max_timeout(&cfg));
+    PGconn *db = NULL;
+    if (st == TEND_OK) st = tend_outbox_connect(&db, &err);
+    int code = 0;
+    if (st != TEND_OK) {
+        fprintf(stderr, "tend deliver: %s\n", err.msg);
+        code = tend_exit_code(st);
+    } else {
+        struct sigaction sa = {0}, old_int, old_term, old_pipe;
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &old_int);
+        sigaction(SIGTERM, &sa, &old_term);
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, &old_pipe);
+        tend_deliver_stats ds;
+        report r = {.verbose = verbose, .progress = !quiet && !verbose && isatty(STDERR_FILENO),
+                    .started = seconds(), .st = &ds};
+        o.stop = &stop_requested;
+        o.on_attempt = on_attempt;
+        o.ud = &r;
+        st = tend_deliver_run(db, &cfg, &o, &ds, &err);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+        sigaction(SIGPIPE, &old_pipe, NULL);
+        if (r.shown > 0) fputs("\r\033[K", stderr);
+        if (st != TEND_OK) {
+            fprintf(stderr, "tend deliver: %s\n", err.msg);
+            code = tend_exit_code(st);
+        }
+        if (!quiet) {
+            printf("tend deliver: %lld sent, %lld to retry, %lld dead-lettered, %lld held", ds.sent, ds.retried,
+                   ds.dead, ds.held + ds.parked);
+            printf(" (%lld attempts, %lld new connections, %.1f s, %.0f/s)%s\n", ds.attempts, ds.connections,
+                   ds.seconds, ds.seconds > 0 ? (double)ds.attempts / ds.seconds : 0.0,
+                   stop_requested ? ", stopped by a signal" : "");
+        }
+    }
+    if (db) PQfinish(db);
+    tend_notify_config_free(&cfg);
+    curl_global_cleanup();
+    return code;
+}

@@ -1,0 +1,193 @@
+/* The webhook connector: the envelope as a JSON POST signed per the
+ * Standard Webhooks specification (webhook-id, webhook-timestamp,
+ * webhook-signature "v1,<base64 HMAC-SHA256 of id.timestamp.body>"). The
+ * webhook-id is the message id, the same on every retry; the timestamp
+ * and signature are those of each attempt.
+ *
+ *   "crm": {"type": "webhook", "url_env": "CRM_WEBHOOK_URL",
+ *           "secret_env": "CRM_WEBHOOK_SECRET", "headers": {"X-Team": "cs"}}
+ *
+ * The URL is "url" or, when it carries a token, the environment variable
+ * named by "url_env". The secret is only ever read from the environment
+ * variable named by "secret_env": whsec_<base64>, or several separated by
+ * spaces while rotating (each signs; receivers accept any). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "connectors/builtin.h"
+#include "connectors/signature.h"
+
+#define MAX_KEYS 4
+#define KEY_BYTES 128
+
+typedef struct {
+    const tend_connector_host *host;
+    char *url;
+    unsigned char keys[MAX_KEYS][KEY_BYTES];
+    int key_len[MAX_KEYS], nkeys;
+    json_t *headers; /* extra static headers: name -> value */
+    char user_agent[64];
+} webhook_state;
+
+static void release(void *state) {
+    webhook_state *s = state;
+    if (!s) return;
+    free(s->url);
+    json_decref(s->headers);
+    memset(s->keys, 0, sizeof s->keys);
+    free(s);
+}
+
+static int read_secrets(webhook_state *s, const char *instance, const char *env, char *err, size_t cap) {
+    const char *value = s->host->secret(env);
+    if (!value) {
+        snprintf(err, cap, "connector '%s': the secret variable %s is not set", instance, env);
+        return -1;
+    }
+    char *copy = strdup(value), *save = NULL;
+    if (!copy) {
+        snprintf(err, cap, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    for (char *tok = strtok_r(copy, " \t,", &save); tok && rc == 0; tok = strtok_r(NULL, " \t,", &save)) {
+        if (s->nkeys == MAX_KEYS) {
+            snprintf(err, cap, "connector '%s': %s holds more than %d secrets", instance, env, MAX_KEYS);
+            rc = -1;
+        } else if ((s->key_len[s->nkeys] = tend_swh_secret_key(tok, s->keys[s->nkeys], KEY_BYTES)) < 1) {
+            snprintf(err, cap, "connector '%s': %s is not a Standard Webhooks secret (whsec_ followed by base64)",
+                     instance, env);
+            rc = -1;
+        } else {
+            s->nkeys++;
+        }
+    }
+    if (rc == 0 && s->nkeys == 0) {
+        snprintf(err, cap, "connector '%s': the secret variable %s is empty", instance, env);
+        rc = -1;
+    }
+    memset(copy, 0, strlen(value));
+    free(copy);
+    return rc;
+}
+
+static int configure(const tend_connector_host *host, const char *instance, const char *config, void **state,
+                     char *err, size_t cap) {
+    json_error_t je;
+    json_t *o = json_loads(config, 0, &je), *v;
+    webhook_state *s = calloc(1, sizeof *s);
+    const char *url = NULL, *url_env = NULL, *secret_env = NULL, *key;
+    int rc = -1;
+    if (!s) {
+        snprintf(err, cap, "out of memory");
+        goto done;
+    }
+    s->host = host;
+    snprintf(s->user_agent, sizeof s->user_agent, "tend/%s", host->version);
+    if (!o || !json_is_object(o)) {
+        snprintf(err, cap, "connector '%s': settings must be an object", instance);
+        goto done;
+    }
+    json_object_foreach(o, key, v) {
+        if (!strcmp(key, "url") || !strcmp(key, "url_env") || !strcmp(key, "secret_env")) {
+            if (!json_is_string(v) || !*json_string_value(v)) {
+                snprintf(err, cap, "connector '%s': \"%s\" must be a non-empty string", instance, key);
+                goto done;
+            }
+            if (!strcmp(key, "url")) url = json_string_value(v);
+            else if (!strcmp(key, "url_env")) url_env = json_string_value(v);
+            else secret_env = json_string_value(v);
+        } else if (!strcmp(key, "headers")) {
+            const char *hk;
+            json_t *hv;
+            if (!json_is_object(v)) {
+                snprintf(err, cap, "connector '%s': \"headers\" must be an object of strings", instance);
+                goto done;
+            }
+            json_object_foreach(v, hk, hv) {
+                if (!json_is_string(hv)) {
+                    snprintf(err, cap, "connector '%s': header \"%s\" must be a string", instance, hk);
+                    goto done;
+                }
+            }
+            s->headers = json_incref(v);
+        } else if (!strcmp(key, "secret")) {
+            snprintf(err, cap,
+                     "connector '%s': secrets are read from the environment, never from the file: "
+                     "name the variable with \"secret_env\"",
+                     instance);
+            goto done;
+        } else if (!host->is_common_key(key)) {
+            snprintf(err, cap,
+                     "connector '%s': unknown setting \"%s\" (webhook takes \"url\" or \"url_env\", "
+                     "\"secret_env\", \"headers\")",
+                     instance, key);
+            goto done;
+        }
+    }
+    if (url && url_env) {
+        snprintf(err, cap, "connector '%s': give \"url\" or \"url_env\", not both", instance);
+        goto done;
+    }
+    if (url_env && !(url = getenv(url_env))) {
+        snprintf(err, cap, "connector '%s': the URL variable %s is not set", instance, url_env);
+        goto done;
+    }
+    if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
+        snprintf(err, cap, "connector '%s': needs an http:// or https:// \"url\" (or \"url_env\")", instance);
+        goto done;
+    }
+    if (!secret_env) {
+        snprintf(err, cap, "connector '%s': needs \"secret_env\", the variable holding its whsec_ secret", instance);
+        goto done;
+    }
+    if (read_secrets(s, instance, secret_env, err, cap) != 0) goto done;
+    if (!(s->url = strdup(url))) {
+        snprintf(err, cap, "out of memory");
+        goto done;
+    }
+    *state = s;
+    s = NULL;
+    rc = 0;
+done:
+    release(s);
+    json_decref(o);
+    return rc;
+}
+
+static int prepare(void *state, const tend_message *m, tend_request *req, char *err, size_t cap) {
+    webhook_state *s = state;
+    const tend_connector_host *h = s->host;
+    long long ts = (long long)time(NULL);
+    char tsbuf[32], sig[MAX_KEYS * 50 + 8] = "";
+    snprintf(tsbuf, sizeof tsbuf, "%lld", ts);
+    for (int i = 0; i < s->nkeys; i++) {
+        char one[64];
+        if (tend_swh_sign(s->keys[i], (size_t)s->key_len[i], m->id, ts, m->body, m->body_len, one, sizeof one)) {
+            snprintf(err, cap, "signing failed");
+            return -1;
+        }
+        if (i) strcat(sig, " ");
+        strcat(sig, one);
+    }
+    int rc = h->set_url(req, s->url) | h->set_method(req, "POST") |
+             h->add_header(req, "Content-Type", "application/json") | h->add_header(req, "User-Agent", s->user_agent) |
+             h->add_header(req, "webhook-id", m->id) | h->add_header(req, "webhook-timestamp", tsbuf) |
+             h->add_header(req, "webhook-signature", sig) | h->set_body(req, m->body, m->body_len);
+    const char *hk;
+    json_t *hv;
+    json_object_foreach(s->headers, hk, hv) rc |= h->add_header(req, hk, json_string_value(hv));
+    if (rc) snprintf(err, cap, "could not build the request");
+    return rc ? -1 : 0;
+}
+
+const tend_connector_type tend_connector_webhook = {
+    .abi = TEND_CONNECTOR_ABI,
+    .name = "webhook",
+    .configure = configure,
+    .prepare = prepare,
+    .free = release,
+};

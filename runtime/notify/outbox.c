@@ -1,0 +1,275 @@
+/* The outbox's SQL (see outbox.h). */
+#include "notify/outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db.h"
+#include "store/migrate.h"
+
+#define SCHEMA_NEEDED 5
+
+static const char CLAIM[] =
+    "WITH due AS ("
+    "  SELECT tenant, id FROM outbox"
+    "   WHERE status = 'pending' AND next_attempt_at <= LEAST(now(), $4::timestamptz)"
+    "     AND ($5::text IS NULL OR tenant = $5::text)"
+    "   ORDER BY next_attempt_at LIMIT $1::int FOR UPDATE SKIP LOCKED),"
+    " claimed AS ("
+    "  UPDATE outbox o SET lease_owner = $2::text, lease_until = now() + make_interval(secs => $3::float8),"
+    "         next_attempt_at = now() + make_interval(secs => $3::float8), attempts = o.attempts + 1"
+    "    FROM due WHERE o.tenant = due.tenant AND o.id = due.id"
+    "  RETURNING o.tenant, o.id, o.attempts, o.round_start, o.account_id, o.kind, o.connector,"
+    "            COALESCE(o.payload->>'channel', o.payload->>'target', o.payload->>'template'),"
+    "            o.dedupe_key, o.payload::text, extract(epoch FROM o.created_at)::bigint),"
+    " started AS ("
+    "  INSERT INTO deliveries (tenant, outbox_id, attempt, worker) SELECT tenant, id, attempts, $2::text FROM claimed"
+    "  ON CONFLICT (tenant, outbox_id, attempt) DO UPDATE SET worker = EXCLUDED.worker, started_at = now(),"
+    "     finished_at = NULL, ok = NULL, http_status = NULL, error = NULL, response = NULL, latency_ms = NULL)"
+    " SELECT * FROM claimed";
+
+static const char RECORD[] =
+    "WITH d AS ("
+    "  UPDATE deliveries SET finished_at = now(), ok = ($4::text = 'sent'), http_status = $5::int, error = $6::text,"
+    "         response = $7::text, latency_ms = $8::int, connector = $9::text"
+    "   WHERE tenant = $1::text AND outbox_id = $2::bigint AND attempt = $3::int)"
+    " UPDATE outbox SET"
+    "  status = CASE $4::text WHEN 'sent' THEN 'sent' WHEN 'dead' THEN 'dead' ELSE 'pending' END,"
+    "  sent_at = CASE WHEN $4::text = 'sent' THEN now() ELSE sent_at END,"
+    "  next_attempt_at = CASE $4::text WHEN 'retry' THEN now() + make_interval(secs => $10::float8)"
+    "                    WHEN 'hold' THEN 'infinity'::timestamptz ELSE next_attempt_at END,"
+    "  held_by = CASE WHEN $4::text = 'hold' THEN $9::text END,"
+    "  lease_owner = NULL, lease_until = NULL,"
+    "  last_error = CASE WHEN $4::text = 'sent' THEN NULL ELSE $6::text END,"
+    "  max_attempts = GREATEST($11::int, 1)"
+    " WHERE tenant = $1::text AND id = $2::bigint AND status = 'pending'"
+    "   AND ($4::text = 'sent' OR (attempts = $3::int AND lease_owner = $12::text))";
+
+/* A row routed to a disabled connector: the attempt did not happen. Held
+ * if the connector is still disabled (it holds rows), else due again now. */
+static const char PARK[] =
+    "WITH d AS (DELETE FROM deliveries WHERE tenant = $1::text AND outbox_id = $2::bigint AND attempt = $3::int),"
+    " s AS (SELECT EXISTS (SELECT 1 FROM outbox WHERE held_by = $4::text AND status = 'pending') AS disabled)"
+    " UPDATE outbox SET attempts = attempts - 1, lease_owner = NULL, lease_until = NULL,"
+    "  next_attempt_at = CASE WHEN s.disabled THEN 'infinity'::timestamptz ELSE now() END,"
+    "  held_by = CASE WHEN s.disabled THEN $4::text END,"
+    "  last_error = CASE WHEN s.disabled THEN 'held: connector ' || $4::text || ' is disabled' ELSE last_error END"
+    " FROM s WHERE tenant = $1::text AND id = $2::bigint AND status = 'pending' AND attempts = $3::int"
+    "   AND lease_owner = $5::text";
+
+static tend_status db_fail(PGconn *c, PGresult *r, const char *what, tend_error *err) {
+    char msg[512];
+    tend_db_error(r, c, msg, sizeof msg);
+    PQclear(r);
+    return tend_fail(err, TEND_EDB, "outbox: %s: %s", what, msg);
+}
+
+tend_status tend_outbox_query(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out,
+                              tend_error *err) {
+    PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType s = PQresultStatus(r);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return db_fail(c, r, "query", err);
+    if (out) *out = r;
+    else PQclear(r);
+    return TEND_OK;
+}
+
+static tend_status exec_prepared(PGconn *c, const char *name, int n, const char *const *params, tend_error *err) {
+    PGresult *r = PQexecPrepared(c, name, n, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        return db_fail(c, r, name, err);
+    PQclear(r);
+    return TEND_OK;
+}
+
+tend_status tend_outbox_connect(PGconn **out, tend_error *err) {
+    tend_db_target target;
+    PGconn *c = NULL;
+    *out = NULL;
+    tend_status rc = tend_db_target_resolve(&target, err);
+    if (rc == TEND_OK) rc = tend_db_connect(&target, &c, err);
+    tend_schema s = {0};
+    if (rc == TEND_OK) rc = tend_schema_read(c, &s, err);
+    if (rc == TEND_OK && s.version < SCHEMA_NEEDED)
+        rc = tend_fail(err, TEND_EPLAYBOOK,
+                       "the database schema is at version %d; the outbox needs version %d: run 'tend db migrate'",
+                       s.version, SCHEMA_NEEDED);
+    tend_schema_free(&s);
+    if (rc == TEND_OK) PQclear(PQexec(c, "SET TimeZone = 'UTC'"));
+    if (rc != TEND_OK && c) PQfinish(c);
+    else *out = c;
+    return rc;
+}
+
+tend_status tend_outbox_prepare(PGconn *c, tend_error *err) {
+    static const struct {
+        const char *name, *sql;
+    } stmts[] = {{"tend_claim", CLAIM}, {"tend_record", RECORD}, {"tend_park", PARK}};
+    PQclear(PQexec(c, "SET TimeZone = 'UTC'"));
+    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
+        PGresult *r = PQprepare(c, stmts[i].name, stmts[i].sql, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) return db_fail(c, r, "prepare", err);
+        PQclear(r);
+    }
+    return TEND_OK;
+}
+
+void tend_outbox_row_free(tend_outbox_row *r) {
+    free(r->tenant), free(r->account_id), free(r->kind), free(r->connector), free(r->name), free(r->key),
+        free(r->payload);
+    memset(r, 0, sizeof *r);
+}
+
+static char *dup_or_null(const PGresult *r, int row, int col) {
+    return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
+}
+
+tend_status tend_outbox_claim(PGconn *c, const char *worker, int n, double lease_s, const char *cutoff,
+                              const char *tenant, tend_outbox_row **rows, size_t *nrows, tend_error *err) {
+    char nbuf[16], lbuf[32];
+    snprintf(nbuf, sizeof nbuf, "%d", n);
+    snprintf(lbuf, sizeof lbuf, "%.3f", lease_s);
+    const char *p[5] = {nbuf, worker, lbuf, cutoff, tenant};
+    PGresult *r = PQexecPrepared(c, "tend_claim", 5, p, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) return db_fail(c, r, "claim", err);
+    int got = PQntuples(r);
+    if (got > 0) {
+        tend_outbox_row *grown = realloc(*rows, (*nrows + (size_t)got) * sizeof *grown);
+        if (!grown) {
+            PQclear(r);
+            return tend_fail(err, TEND_EMEMORY, "out of memory");
+        }
+        *rows = grown;
+        for (int i = 0; i < got; i++) {
+            tend_outbox_row *o = &grown[(*nrows)++];
+            o->tenant = strdup(PQgetvalue(r, i, 0));
+            o->id = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+            o->attempt = atoi(PQgetvalue(r, i, 2));
+            o->round_start = atoi(PQgetvalue(r, i, 3));
+            o->account_id = strdup(PQgetvalue(r, i, 4));
+            o->kind = strdup(PQgetvalue(r, i, 5));
+            o->connector = dup_or_null(r, i, 6);
+            o->name = dup_or_null(r, i, 7);
+            o->key = strdup(PQgetvalue(r, i, 8));
+            o->payload = strdup(PQgetvalue(r, i, 9));
+            o->created_at = strtoll(PQgetvalue(r, i, 10), NULL, 10);
+        }
+    }
+    PQclear(r);
+    return TEND_OK;
+}
+
+static const char *const OUTCOME[] = {"sent", "retry", "dead", "hold", "park"};
+
+static tend_status record_one(PGconn *c, const char *worker, const tend_attempt *a, tend_error *err) {
+    char id[32], attempt[16], status[16], latency[16], delay[32], maxa[16];
+    const tend_outbox_row *row = a->row;
+    snprintf(id, sizeof id, "%lld", row->id);
+    snprintf(attempt, sizeof attempt, "%d", row->attempt);
+    if (a->outcome == TEND_OUTCOME_PARK) {
+        const char *p[5] = {row->tenant, id, attempt, a->connector, worker};
+        return exec_prepared(c, "tend_park", 5, p, err);
+    }
+    snprintf(status, sizeof status, "%ld", a->http_status);
+    snprintf(latency, sizeof latency, "%ld", a->latency_ms);
+    snprintf(delay, sizeof delay, "%.3f", a->delay);
+    snprintf(maxa, sizeof maxa, "%d", a->max_attempts);
+    const char *p[12] = {row->tenant,
+                         id,
+                         attempt,
+                         OUTCOME[a->outcome],
+                         a->http_status ? status : NULL,
+                         a->error,
+                         a->response,
+                         a->latency_ms >= 0 ? latency : NULL,
+                         a->connector,
+                         delay,
+                         maxa,
+                         worker};
+    return exec_prepared(c, "tend_record", 12, p, err);
+}
+
+tend_status tend_outbox_record(PGconn *c, const char *worker, const tend_attempt *a, size_t n, tend_error *err) {
+    if (n == 0) return TEND_OK;
+    tend_status rc = tend_outbox_query(c, "BEGIN", 0, NULL, NULL, err);
+    for (size_t i = 0; i < n && rc == TEND_OK; i++) rc = record_one(c, worker, &a[i], err);
+    if (rc == TEND_OK) rc = tend_outbox_query(c, "COMMIT", 0, NULL, NULL, err);
+    else PQclear(PQexec(c, "ROLLBACK"));
+    return rc;
+}
+
+tend_status tend_outbox_disabled(PGconn *c, PGresult **out, tend_error *err) {
+    return tend_outbox_query(c,
+                             "SELECT DISTINCT held_by FROM outbox WHERE held_by IS NOT NULL AND status = 'pending'", 0,
+                             NULL, out, err);
+}
+
+tend_status tend_outbox_pending(PGconn *c, const char *tenant, long long *count, double *next_in, tend_error *err) {
+    const char *p[1] = {tenant};
+    PGresult *r;
+    tend_status rc = tend_outbox_query(c,
+                                       "SELECT count(*), COALESCE(GREATEST(extract(epoch FROM min(next_attempt_at) - "
+                                       "now()), 0), 0) FROM outbox WHERE status = 'pending' AND held_by IS NULL "
+                                       "AND ($1::text IS NULL OR tenant = $1::text)",
+                                       1, p, &r, err);
+    if (rc != TEND_OK) return rc;
+    *count = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    *next_in = strtod(PQgetvalue(r, 0, 1), NULL);
+    PQclear(r);
+    return TEND_OK;
+}
+
+static long long affected(PGresult *r) { return strtoll(PQcmdTuples(r), NULL, 10); }
+
+tend_status tend_outbox_retry(PGconn *c, long long id, int force, int *found, tend_error *err) {
+    char ibuf[32];
+    snprintf(ibuf, sizeof ibuf, "%lld", id);
+    const char *p[2] = {ibuf, force ? "t" : "f"};
+    PGresult *r;
+    *found = 0;
+    tend_status rc = tend_outbox_query(c,
+                                       "UPDATE outbox SET status = 'pending', round_start = attempts, held_by = NULL,"
+                                       " next_attempt_at = now(), lease_owner = NULL, lease_until = NULL,"
+                                       " sent_at = CASE WHEN status = 'sent' THEN NULL ELSE sent_at END"
+                                       " WHERE id = $1::bigint AND (status <> 'sent' OR $2::boolean)"
+                                       "   AND (lease_until IS NULL OR lease_until < now())",
+                                       2, p, &r, err);
+    if (rc != TEND_OK) return rc;
+    long long n = affected(r);
+    PQclear(r);
+    if (n > 0) {
+        *found = 1;
+        return TEND_OK;
+    }
+    rc = tend_outbox_query(c, "SELECT status, lease_until > now() FROM outbox WHERE id = $1::bigint", 1, p, &r, err);
+    if (rc != TEND_OK) return rc;
+    if (PQntuples(r) == 1) *found = !strcmp(PQgetvalue(r, 0, 1), "t") ? 3 : 2;
+    PQclear(r);
+    return TEND_OK;
+}
+
+tend_status tend_outbox_retry_dead(PGconn *c, const char *tenant, long long *n, tend_error *err) {
+    const char *p[1] = {tenant};
+    PGresult *r;
+    tend_status rc = tend_outbox_query(c,
+                                       "UPDATE outbox SET status = 'pending', round_start = attempts, held_by = NULL,"
+                                       " next_attempt_at = now(), lease_owner = NULL, lease_until = NULL"
+                                       " WHERE status = 'dead' AND ($1::text IS NULL OR tenant = $1::text)",
+                                       1, p, &r, err);
+    if (rc != TEND_OK) return rc;
+    *n = affected(r);
+    PQclear(r);
+    return TEND_OK;
+}
+
+tend_status tend_outbox_enable(PGconn *c, const char *name, long long *n, tend_error *err) {
+    const char *p[1] = {name};
+    PGresult *r = NULL;
+    tend_status rc = tend_outbox_query(c,
+                                       "UPDATE outbox SET held_by = NULL, next_attempt_at = now(), round_start = attempts"
+                                       " WHERE held_by = $1::text AND status = 'pending'",
+                                       1, p, &r, err);
+    if (rc == TEND_OK) *n = affected(r), PQclear(r);
+    return rc;
+}

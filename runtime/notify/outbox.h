@@ -1,0 +1,88 @@
+/* The outbox in SQL: claiming due rows under a lease, recording attempts,
+ * and what `tend outbox` reads and changes (see 004_actions.sql and
+ * 005_delivery.sql for the columns).
+ *
+ * Claiming takes due rows with FOR UPDATE SKIP LOCKED (served by the
+ * partial index outbox_due) and, in the same statement, leases them
+ * (lease_owner, lease_until = next_attempt_at = now() + lease), counts the
+ * attempt and inserts its deliveries row. A worker that dies leaves its
+ * rows to come due again when the lease runs out. Results are recorded
+ * fenced by (attempts, lease_owner), so a worker whose lease expired cannot
+ * overwrite a newer attempt; success is recorded unfenced, as it is true
+ * whoever holds the row now. */
+#ifndef TEND_NOTIFY_OUTBOX_H
+#define TEND_NOTIFY_OUTBOX_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "base/status.h"
+
+typedef struct {
+    char *tenant, *account_id, *kind, *connector, *name, *key, *payload;
+    long long id, created_at;
+    int attempt, round_start;
+} tend_outbox_row;
+
+void tend_outbox_row_free(tend_outbox_row *r);
+
+typedef enum {
+    TEND_OUTCOME_SENT,
+    TEND_OUTCOME_RETRY,
+    TEND_OUTCOME_DEAD,
+    TEND_OUTCOME_HOLD, /* the connector is gone: hold the row (which disables the connector) */
+    TEND_OUTCOME_PARK  /* the connector is disabled: undo the attempt, hold the row */
+} tend_outcome;
+
+typedef struct {
+    const tend_outbox_row *row;
+    tend_outcome outcome;
+    double delay;          /* RETRY: seconds until the next attempt */
+    int max_attempts;      /* round_start + the connector's schedule length */
+    long http_status;      /* 0: none */
+    const char *error;     /* NULL: none */
+    const char *response;  /* an excerpt of the answer, NULL: none */
+    long latency_ms;       /* < 0: not sent */
+    const char *connector; /* the connector it went through (NULL: unroutable) */
+} tend_attempt;
+
+/* Connects as every tend command does (TEND_DATABASE_URL or the embedded
+ * cluster) and checks the schema has the delivery tables (migration 5);
+ * if not: TEND_EPLAYBOOK, "run tend db migrate". */
+tend_status tend_outbox_connect(PGconn **out, tend_error *err);
+
+/* Prepares the statements on this connection (once). */
+tend_status tend_outbox_prepare(PGconn *c, tend_error *err);
+
+/* Claims up to n due rows (due at or before `cutoff`, an ISO time or
+ * "infinity"; of `tenant` unless NULL) leased for lease_s seconds to
+ * worker. Appends to *rows (grown with realloc). */
+tend_status tend_outbox_claim(PGconn *c, const char *worker, int n, double lease_s, const char *cutoff,
+                              const char *tenant, tend_outbox_row **rows, size_t *nrows, tend_error *err);
+
+/* Records attempts in one transaction. */
+tend_status tend_outbox_record(PGconn *c, const char *worker, const tend_attempt *a, size_t n, tend_error *err);
+
+/* Connectors disabled by a 410: those holding rows (one per result row). */
+tend_status tend_outbox_disabled(PGconn *c, PGresult **out, tend_error *err);
+
+/* Pending rows not held (of tenant unless NULL), and seconds until the
+ * earliest is due (0 if one is due now). */
+tend_status tend_outbox_pending(PGconn *c, const char *tenant, long long *count, double *next_in, tend_error *err);
+
+/* `tend outbox retry`: a new round for a dead (or pending, or with force a
+ * sent) row, due now. *found: 0 no such row, 1 done, 2 sent (not retried
+ * without force), 3 being sent right now (leased). */
+tend_status tend_outbox_retry(PGconn *c, long long id, int force, int *found, tend_error *err);
+/* Every dead row of tenant (NULL: all) gets a new round; *n how many. */
+tend_status tend_outbox_retry_dead(PGconn *c, const char *tenant, long long *n, tend_error *err);
+/* `tend outbox enable NAME`: re-enable a connector by releasing its held
+ * rows (a new round each, due now); *n how many. */
+tend_status tend_outbox_enable(PGconn *c, const char *name, long long *n, tend_error *err);
+
+/* Runs a query with text parameters; a failure is TEND_EDB with the
+ * server's message. Expects tuples when *out is wanted. */
+tend_status tend_outbox_query(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out,
+                              tend_error *err);
+
+#endif
