@@ -290,7 +290,8 @@ tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, ten
     }
     digest_playbook(dir, pb->digest);
     if ((st = begin(pb, err)) != TEND_OK) {
-        st = tend_fail(err, TEND_EPLAYBOOK, "cannot start the playbook DSL: %s", err->msg);
+        tend_error cause = *err; /* tend_fail must not read what it writes */
+        st = tend_fail(err, TEND_EPLAYBOOK, "cannot start the playbook DSL: %s", cause.msg);
         goto done;
     }
     int broken = 0;
@@ -302,7 +303,10 @@ tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, ten
     /* Validate what did load even after a broken file: one run shows all. */
     if ((st = finish(pb, dir, problems, err)) != TEND_OK || problems->len > 0 || broken) {
         if (st == TEND_OK || st == TEND_EPLAYBOOK) st = tend_fail(err, TEND_EPLAYBOOK, "%s: the playbook is invalid", dir);
-        else st = tend_fail(err, TEND_EPLAYBOOK, "%s: validating the playbook failed: %s", dir, err->msg);
+        else {
+            tend_error cause = *err;
+            st = tend_fail(err, TEND_EPLAYBOOK, "%s: validating the playbook failed: %s", dir, cause.msg);
+        }
         goto done;
     }
     lua_settop(pb->L, 0);

@@ -297,7 +297,10 @@ tend_status tend_run_eval(const tend_run_opts *o, tend_run_stats *st, tend_buf *
             tend_buf_adds(&rows, rows.len ? "]" : "[]");
             st->population_failed = collected.failed;
             rc = tend_playbook_summarize(pbs[0], rows.data, rows.len, &facts, err);
-            if (rc != TEND_OK) rc = tend_fail(err, TEND_EPLAYBOOK, "the population pass failed: %s", err->msg);
+            if (rc != TEND_OK) {
+                tend_error cause = *err; /* tend_fail must not read what it writes */
+                rc = tend_fail(err, TEND_EPLAYBOOK, "the population pass failed: %s", cause.msg);
+            }
         }
         for (int i = 0; i < jobs && rc == TEND_OK; i++) rc = tend_playbook_set_facts(pbs[i], facts.data, facts.len, err);
         tend_buf_free(&rows);

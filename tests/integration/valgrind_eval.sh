@@ -14,7 +14,7 @@ grep -v '^tests/cli/fixtures\|^tend eval' /tmp/tend-vg.$$ || true
 [ $rc -eq 1 ] || { echo "eval under valgrind: exit $rc (want 1: fixtures have bad lines)"; exit 1; }
 rc=0
 printf '%s\n' '{"id":"ok","acv":20000}' '{"id":"broken"}' '{"id":"loop"}' |
-  "${V[@]}" "$TEND" eval --playbook tests/cli/eval_failing_account/playbook --accounts - --eval-timeout 300 \
+  "${V[@]}" "$TEND" eval --playbook tests/cli/eval_failing_account/playbook --accounts - --eval-timeout 3000 \
   >/dev/null 2>/tmp/tend-vg.$$ || rc=$?
 grep -v "^-:\|^tend eval" /tmp/tend-vg.$$ || true
 [ $rc -eq 1 ] || { echo "failing-account eval under valgrind: exit $rc (want 1)"; exit 1; }
