@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/buf.h"
 #include "base/isotime.h"
@@ -32,6 +33,9 @@ struct tend_ingest {
     tend_buf json;  /* scratch: one JSON value */
     tend_buf num;   /* scratch: one number or id */
     tend_flat_record *flat, *inner;
+    int direct; /* rows go straight into metrics_daily: they lead with the tenant */
+    int quiet;  /* a second pass over the input: its rejections were reported */
+    int retry;  /* the first-load attempts failed: go straight to the upsert */
 };
 
 const char *tend_ingest_kind_name(tend_ingest_kind k) {
@@ -481,6 +485,12 @@ static int account_row(tend_ingest *in, const char *text, size_t len, long line,
 
 /* ---- metrics -------------------------------------------------------------- */
 
+/* A staged row starts with its line; a row for metrics_daily with the tenant. */
+static void metric_lead(tend_ingest *in, long line) {
+    if (in->direct) copy_text(&in->copy, in->o.tenant, strlen(in->o.tenant));
+    else line_col(&in->copy, line);
+}
+
 static int metric_flat(tend_ingest *in, const tend_flat_record *r, long line, tend_error *err, int *failed) {
     const char *account, *date_text;
     size_t alen, dlen;
@@ -502,7 +512,7 @@ static int metric_flat(tend_ingest *in, const tend_flat_record *r, long line, te
     }
     tend_buf_addc(&in->json, '}');
     tend_buf *b = &in->copy;
-    line_col(b, line);
+    metric_lead(in, line);
     copy_col(b, account, alen);
     *failed = time_col(b, day, 1, "date", err) != 0;
     if (*failed) return 1;
@@ -531,7 +541,7 @@ static int metric_full(tend_ingest *in, const char *text, size_t len, long line,
     }
     tend_buf_addc(&in->json, '}');
     tend_buf *b = &in->copy;
-    line_col(b, line);
+    metric_lead(in, line);
     copy_col(b, f.account_id, strlen(f.account_id));
     if (time_col(b, f.day, 1, "date", err)) goto done;
     copy_col(b, in->json.data, in->json.len);
@@ -679,11 +689,11 @@ static int attempt(PGconn *c, const char *sql, const char *param, size_t *rows, 
  * in input order, which is loading the records one after the other, unless
  * the input changes a row twice (SQLSTATE 21000): then the upsert of the
  * last record of each key (a sort), which ends in the same rows. */
-static tend_status upsert(PGconn *c, const store_sql *q, const char *param, size_t *rows, const char *what,
-                          tend_error *err) {
+static tend_status upsert(PGconn *c, const store_sql *q, int retry, const char *param, size_t *rows,
+                          const char *what, tend_error *err) {
     char head[1024], sql[4096];
     size_t any = 1;
-    tend_status st = exec(c, q->any, param, &any, NULL, what, err);
+    tend_status st = retry ? TEND_OK : exec(c, q->any, param, &any, NULL, what, err);
     if (st != TEND_OK) return st;
     snprintf(sql, sizeof sql, q->insert, q->all);
     if (!any && !attempt(c, sql, param, rows, "23505", what, &st, err)) return st;
@@ -702,10 +712,10 @@ static tend_status store(tend_ingest *in, PGconn *c, size_t *rows, tend_error *e
     if (st != TEND_OK) return st;
     switch (in->o.kind) {
     case TEND_INGEST_ACCOUNTS:
-        return upsert(c, &accounts_sql, NULL, rows, "storing accounts", err);
+        return upsert(c, &accounts_sql, in->retry, NULL, rows, "storing accounts", err);
     case TEND_INGEST_EVENTS: return exec(c, events_insert, tenant, rows, NULL, "storing events", err);
     case TEND_INGEST_METRICS:
-        return upsert(c, &metrics_sql, tenant, rows, "storing metrics", err);
+        return upsert(c, &metrics_sql, in->retry, tenant, rows, "storing metrics", err);
     }
     return TEND_OK;
 }
@@ -720,18 +730,34 @@ static tend_status send_copy(tend_ingest *in, PGconn *c, tend_error *err) {
     return TEND_OK;
 }
 
-/* Ends the COPY (with an error message when abort is set) and reads its result. */
-static tend_status end_copy(PGconn *c, const char *abort_msg, tend_error *err) {
+/* Ends the COPY (with an error message when abort is set) and reads its
+ * result; a failure's SQLSTATE goes to state (when given). */
+static tend_status end_copy(PGconn *c, const char *abort_msg, char state[6], tend_error *err) {
     tend_status st = TEND_OK;
     char why[512];
     if (PQputCopyEnd(c, abort_msg) != 1)
         st = tend_fail(err, TEND_EDB, "sending rows: %s", tend_db_error(NULL, c, why, sizeof why));
     PGresult *r;
     while ((r = PQgetResult(c))) {
-        if (st == TEND_OK && !abort_msg && PQresultStatus(r) != PGRES_COMMAND_OK)
+        if (st == TEND_OK && !abort_msg && PQresultStatus(r) != PGRES_COMMAND_OK) {
+            const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+            if (state) snprintf(state, 6, "%s", code ? code : "");
             st = tend_fail(err, TEND_EDB, "copying rows: %s", tend_db_error(r, c, why, sizeof why));
+        }
         PQclear(r);
     }
+    return st;
+}
+
+/* Starts COPY ... FROM STDIN. */
+static tend_status start_copy(PGconn *c, const char *sql, tend_error *err) {
+    PGresult *r = PQexec(c, sql);
+    tend_status st = TEND_OK;
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        char why[512];
+        st = tend_fail(err, TEND_EDB, "starting COPY: %s", tend_db_error(r, c, why, sizeof why));
+    }
+    PQclear(r);
     return st;
 }
 
@@ -788,45 +814,91 @@ static tend_status stream(tend_ingest *in, PGconn *c, tend_ingest_stats *st, siz
         } else {
             in->copy.len = mark; /* drop the partial row */
             st->rejected++;
-            fprintf(in->o.report, "%s:%ld: %s\n", in->r.path, line, e.msg);
+            if (!in->quiet) fprintf(in->o.report, "%s:%ld: %s\n", in->r.path, line, e.msg);
         }
         if (in->copy.len >= COPY_CHUNK) {
             tend_status s = send_copy(in, c, err);
             if (s != TEND_OK) return s;
         }
-        if (in->o.progress && in->o.progress_every && st->read % in->o.progress_every == 0)
+        if (in->o.progress && !in->quiet && in->o.progress_every && st->read % in->o.progress_every == 0)
             in->o.progress(in->o.progress_ud, st->read);
     }
     if (more < 0) return TEND_EIO;
     return send_copy(in, c, err);
 }
 
+/* Streams the whole input through one COPY that is already started; the
+ * count of rows sent goes to *staged. */
+static tend_status copy_all(tend_ingest *in, PGconn *c, tend_ingest_stats *st, size_t *staged, char state[6],
+                            tend_error *err) {
+    memset(st, 0, sizeof *st);
+    *staged = 0;
+    tend_status s = stream(in, c, st, staged, err);
+    if (s != TEND_OK) {
+        tend_error ignored;
+        end_copy(c, "tend ingest: input failed", NULL, &ignored);
+        return s;
+    }
+    return end_copy(c, NULL, state, err);
+}
+
+/* A first load of a tenant's metrics from a regular file (which can be
+ * read twice) is copied straight into metrics_daily, as `psql \copy`
+ * would: no staging. The transaction (just begun) holds nothing else, so
+ * a unique violation (a day twice in the input, or a concurrent ingest)
+ * rolls it all back (no savepoint: a subtransaction slows COPY down) and
+ * begins another; the caller then reads the file again through the
+ * staging table. Returns 1 when the rows are stored. */
+static int first_load(tend_ingest *in, PGconn *c, tend_ingest_stats *st, size_t *staged, tend_status *s,
+                      tend_error *err) {
+    struct stat fs;
+    size_t any = 1;
+    char state[6] = "";
+    if (in->o.kind != TEND_INGEST_METRICS || in->r.f == stdin || fstat(fileno(in->r.f), &fs) != 0 ||
+        !S_ISREG(fs.st_mode))
+        return 0;
+    if ((*s = exec(c, metrics_sql.any, in->o.tenant, &any, NULL, "storing metrics", err)) != TEND_OK || any) return 0;
+    if ((*s = exec(c, tenants_sql[in->o.kind], in->o.tenant, NULL, NULL, "creating the tenant", err)) != TEND_OK ||
+        (*s = start_copy(c, "COPY metrics_daily (tenant, account_id, date, metrics) FROM STDIN", err)) != TEND_OK)
+        return 0;
+    in->direct = 1;
+    *s = copy_all(in, c, st, staged, state, err);
+    in->direct = 0;
+    if (*s == TEND_OK && *staged == 0) { /* nothing to store: not even the tenant */
+        if ((*s = exec(c, "ROLLBACK", NULL, NULL, NULL, "storing metrics", err)) == TEND_OK)
+            *s = exec(c, "BEGIN", NULL, NULL, NULL, "starting the transaction", err);
+    }
+    if (*s == TEND_OK || strcmp(state, "23505") != 0) return 1;
+    /* Again, through the staging table, quietly: the rejections are said. */
+    if ((*s = exec(c, "ROLLBACK", NULL, NULL, NULL, "storing metrics", err)) != TEND_OK ||
+        (*s = exec(c, "BEGIN", NULL, NULL, NULL, "starting the transaction", err)) != TEND_OK)
+        return 1;
+    const char *path = in->r.path;
+    tend_format fmt = in->r.format;
+    tend_reader_close(&in->r);
+    if ((*s = tend_reader_open(&in->r, path, fmt, err)) != TEND_OK) return 1;
+    in->quiet = in->retry = 1;
+    return 0;
+}
+
 tend_status tend_ingest_run(tend_ingest *in, PGconn *c, tend_ingest_stats *st, tend_error *err) {
     memset(st, 0, sizeof *st);
     size_t staged = 0, stored = 0;
-    tend_status s;
-    PGresult *r;
+    tend_status s = TEND_OK;
     if (PQsetClientEncoding(c, "UTF8") != 0)
         return tend_fail(err, TEND_EDB, "setting the client encoding: %s", PQerrorMessage(c));
     if ((s = exec(c, "BEGIN", NULL, NULL, NULL, "starting the transaction", err)) != TEND_OK) return s;
-    if ((s = exec(c, staging_sql[in->o.kind], NULL, NULL, NULL, "creating the staging table", err)) != TEND_OK)
-        goto fail;
-    r = PQexec(c, copy_sql[in->o.kind]);
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        char why[512];
-        s = tend_fail(err, TEND_EDB, "starting COPY: %s", tend_db_error(r, c, why, sizeof why));
-        PQclear(r);
-        goto fail;
+    if (first_load(in, c, st, &staged, &s, err)) {
+        if (s != TEND_OK) goto fail;
+        stored = staged;
+    } else {
+        if (s != TEND_OK) goto fail;
+        if ((s = exec(c, staging_sql[in->o.kind], NULL, NULL, NULL, "creating the staging table", err)) != TEND_OK ||
+            (s = start_copy(c, copy_sql[in->o.kind], err)) != TEND_OK ||
+            (s = copy_all(in, c, st, &staged, NULL, err)) != TEND_OK)
+            goto fail;
+        if (staged && (s = store(in, c, &stored, err)) != TEND_OK) goto fail;
     }
-    PQclear(r);
-    s = stream(in, c, st, &staged, err);
-    if (s != TEND_OK) {
-        tend_error ignored;
-        end_copy(c, "tend ingest: input failed", &ignored);
-        goto fail;
-    }
-    if ((s = end_copy(c, NULL, err)) != TEND_OK) goto fail;
-    if (staged && (s = store(in, c, &stored, err)) != TEND_OK) goto fail;
     if ((s = exec(c, "COMMIT", NULL, NULL, NULL, "committing", err)) != TEND_OK) return s;
     st->stored = stored;
     st->unchanged = staged - stored;

@@ -2,7 +2,9 @@
  * the database (DESIGN "Data contract", "Persistence"). Each record is read
  * and checked by the code `tend eval` uses (eval/record.h, eval/fields.h,
  * the flat fast path of eval/flatjson.h), streamed with COPY into a
- * temporary staging table, then stored in one transaction:
+ * temporary staging table, then stored in one transaction (a first load
+ * of a tenant's metrics from a file is copied straight into metrics_daily,
+ * and goes through the staging table only if that meets a duplicate):
  *
  *   accounts  upserted by (tenant, id); a row is rewritten (and updated_at
  *             moves) only when a column differs;

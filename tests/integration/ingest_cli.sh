@@ -235,6 +235,22 @@ printf '{"account_id":"m","date":"2026-11-20","x":1}\n{"account_id":"m","date":"
 run 0 ingest metrics "$tmp/mdup.jsonl"
 same "$summary" "tend ingest metrics: 2 read, 1 stored, 1 unchanged/duplicate, 0 rejected" "repeated metric day"
 same "$(sql "SELECT metrics FROM metrics_daily WHERE account_id = 'm'")" '{"x": 2}' "the last metric row wins"
+# A first load of a tenant's metrics from a file goes straight into
+# metrics_daily; a day twice in it makes that give way to the staging table
+# (each bad line still reported once).
+run 1 ingest metrics $F/metrics.jsonl --tenant t4
+same "$summary" "tend ingest metrics: 3 read, 2 stored, 0 unchanged/duplicate, 1 rejected" "metrics, first load"
+same "$(rejects "$err")" "$(grep "^$F/metrics.jsonl:" <<<"$eval_rejects")" "metrics, first load: rejected lines"
+same "$(sql "SELECT account_id, date, metrics FROM metrics_daily WHERE tenant = 't4' ORDER BY account_id")" \
+  'acme|2026-11-20|{"daily_active": 20, "weekly_active": 40}
+gamma|2026-11-21|{"weekly_active": 9}' "metrics, first load: rows"
+printf '{"account_id":"m","date":"2026-11-20","x":"bad"}\n' >>"$tmp/mdup.jsonl"
+run 1 ingest metrics "$tmp/mdup.jsonl" --tenant t5
+same "$summary" "tend ingest metrics: 3 read, 1 stored, 1 unchanged/duplicate, 1 rejected" "repeated day, first load"
+same "$(rejects "$err")" "$tmp/mdup.jsonl:3: field 'x': expected a number, got \"bad\"" "repeated day: reported once"
+same "$(sql "SELECT tenant, metrics FROM metrics_daily WHERE tenant = 't5'")" 't5|{"x": 2}' "repeated day, first load: last wins"
+run_in 1 "$tmp/mdup.jsonl" ingest metrics - --tenant t6
+same "$(sql "SELECT tenant, metrics FROM metrics_daily WHERE tenant = 't6'")" 't6|{"x": 2}' "repeated day from stdin"
 
 # ---- events: dedupe, tenants, times, fields outside the contract ---------------------
 cat >"$tmp/ev.jsonl" <<'EOF'
