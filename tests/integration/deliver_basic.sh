@@ -9,7 +9,8 @@
 #      connections, 410 disables the connector and holds its rows
 #   4. tend outbox list/show/dead/retry/enable: replay with the same message id
 #   5. a row no connector takes is retried, not lost
-#   6. a delivery killed mid-send is claimed again when its lease runs out
+#   6. a delivery killed mid-send is claimed again when its lease runs out;
+#      SIGTERM lets what is in flight finish and be recorded
 #   7. secrets never printed or stored
 #   8. a connector plugin from TEND_CONNECTOR_PATH (the example in
 #      runtime/connectors/examples)
@@ -62,7 +63,7 @@ for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 URL=http://127.0.0.1:$(cat "$tmp/port")
 
 "$TEND" db up >/dev/null 2>&1 || fail "tend db up"
-q "insert into tenants (id) values ('default'), ('t1'), ('t2'), ('t3'), ('t4'), ('t5') on conflict do nothing" || fail tenants
+q "insert into tenants (id) values ('default'), ('t1'), ('t2'), ('t3'), ('t4'), ('t5'), ('t6') on conflict do nothing" || fail tenants
 
 # 1. The file connector is the default: exactly what a webhook would receive.
 queue default email welcome:acme:1
@@ -215,6 +216,25 @@ EOF
   [ "$(grep -cF "$id" "$tmp/recv.log")" -ge 1 ] && [ "$(grep -F "$id" "$tmp/recv.log" | cut -f2 | sort -u | wc -l)" = 1 ] ||
     fail "the crashed message did not keep its webhook-id"
 fi
+
+# SIGTERM: stop claiming, finish the request in flight, record it, exit 0.
+cat >"$tmp/c6b.json" <<EOF
+{"connectors": {"slowok": {"type": "webhook", "url": "$URL/stall/1500", "secret_env": "TEND_WEBHOOK_SECRET",
+                           "timeout": "5s"}}}
+EOF
+queue t6 email e:term slowok
+queue t6 email e:term2 slowok
+"${T[@]}" deliver --tenant t6 --concurrency 1 --connectors "$tmp/c6b.json" >"$tmp/term.out" 2>&1 &
+dpid=$!
+for _ in $(seq 200); do
+  [ "$(q "select count(*) from outbox where tenant = 't6' and lease_owner is not null")" = 1 ] && break
+  sleep 0.05
+done
+kill -TERM $dpid
+wait $dpid || fail "SIGTERM: exit $?: $(cat "$tmp/term.out")"
+has "$tmp/term.out" "^tend deliver: 1 sent, 0 to retry.*stopped by a signal" "SIGTERM"
+[ "$(q "select string_agg(status || ' ' || attempts, ',' order by dedupe_key) from outbox where tenant = 't6'")" = \
+  "sent 1,pending 0" ] || fail "SIGTERM: the rows"
 
 # 7. Secrets are never printed nor stored.
 export TEND_WEBHOOK_SECRET="whsec_c2VjcmV0LXRoYXQtaXMtbm90LXZhbGlk not-base64!"
