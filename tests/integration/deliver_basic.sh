@@ -15,6 +15,7 @@
 #   8. a connector plugin from TEND_CONNECTOR_PATH (the example in
 #      runtime/connectors/examples)
 #   9. exit codes: settings 3, database 4, usage 2
+#  10. what tend run nightly queues from the default playbook is delivered
 # Run from the repository root: deliver_basic.sh TEND RECEIVER PLUGIN [--valgrind]
 # (then every tend deliver runs under valgrind; the crash test is skipped).
 set -uo pipefail
@@ -272,4 +273,16 @@ TEND_DATABASE_URL=postgresql://nobody:secret@127.0.0.1:1/x "$TEND" deliver >"$tm
 grep -q secret "$tmp/out" && fail "the database password was printed"
 TEND_DATABASE_URL=postgresql://nobody:secret@127.0.0.1:1/x "$TEND" outbox list >/dev/null 2>&1
 [ $? = 4 ] || fail "outbox, unreachable database: want exit 4"
+# 10. From the nightly run to the file and the receiver.
+"${PSQL[@]}" -f tests/integration/load_sample.sql >/dev/null || fail "loading the sample"
+"$TEND" run nightly --playbook scripts/default --now 2026-11-22T02:00:00Z >"$tmp/out" 2>&1 || fail "run nightly: $(cat "$tmp/out")"
+queued=$(q "select count(*) from outbox where tenant = 'default' and run_id is not null")
+[ "$queued" -gt 0 ] || fail "the nightly run queued nothing"
+before=$(wc -l <"$f")
+deliver --tenant default || fail "deliver after nightly: $(cat "$tmp/err")"
+has "$tmp/out" "^tend deliver: $queued sent, 0 to retry, 0 dead-lettered, 0 held" "nightly intents"
+by_file=$(q "select count(*) from outbox o join deliveries d on d.tenant = o.tenant and d.outbox_id = o.id
+             where o.run_id is not null and d.ok and d.connector = 'file'")
+[ $(($(wc -l <"$f") - before)) = "$by_file" ] || fail "the file has not one line per intent sent to it"
+grep -qF '"type":"tend.email",' "$f" && grep -qF '"type":"tend.notify",' "$f" || fail "email and notify intents in the file"
 echo "deliver: all checks passed"
