@@ -33,7 +33,7 @@ struct tend_ingest {
     tend_buf json;  /* scratch: one JSON value */
     tend_buf num;   /* scratch: one number or id */
     tend_flat_record *flat, *inner;
-    int direct; /* rows go straight into metrics_daily: they lead with the tenant */
+    int direct; /* rows go straight into their table: they lead with the tenant */
     int quiet;  /* a second pass over the input: its rejections were reported */
     int retry;  /* the first-load attempts failed: go straight to the upsert */
 };
@@ -199,6 +199,17 @@ static int time_col(tend_buf *b, int64_t t, int date_only, const char *name, ten
 
 static void line_col(tend_buf *b, long line) { put_int(b, line); }
 
+/* A staged row starts with its line; a row copied straight into its table
+ * (see first_load) with the tenant. */
+static void lead_cols(tend_ingest *in, long line, const char *tenant, size_t len) {
+    if (in->direct) {
+        copy_text(&in->copy, tenant, len);
+    } else {
+        line_col(&in->copy, line);
+        copy_col(&in->copy, tenant, len);
+    }
+}
+
 /* ---- accounts: tend_account_normalize, and a fast path below ------------- */
 
 typedef enum { C_TEXT, C_NUMBER, C_BOOL, C_DATE } column_type;
@@ -223,11 +234,10 @@ static int account_full(tend_ingest *in, const char *text, size_t len, long line
     json_decref(raw);
     if (!acc) return -1;
     int rc = -1;
-    line_col(b, line);
     const char *tenant = json_string_value(json_object_get(acc, "tenant"));
     const char *id = json_string_value(json_object_get(acc, "id"));
     if (!tenant || !*tenant) tenant = in->o.tenant;
-    copy_str(b, tenant);
+    lead_cols(in, line, tenant, strlen(tenant));
     copy_str(b, id);
     for (size_t i = 0; i < N_ACCOUNT_COLUMNS; i++) {
         json_t *v = json_object_get(acc, account_columns[i].name);
@@ -428,18 +438,22 @@ static int account_flat(tend_ingest *in, const tend_flat_record *r, long line, t
     tend_buf_addc(&in->json, '}');
     if (!id || (id->type == FLAT_STRING && id->len == 0)) return 0; /* jansson words it */
     tend_buf *b = &in->copy;
-    line_col(b, line);
     /* An integer where a string belongs becomes its decimal text. */
-    const tend_flat_field *text_of[2] = {tenant && !(tenant->type == FLAT_STRING && tenant->len == 0) ? tenant : NULL, id};
-    for (int i = 0; i < 2; i++) {
-        const tend_flat_field *f = text_of[i];
-        if (!f) copy_str(b, in->o.tenant);
-        else if (f->type == FLAT_STRING) copy_col(b, f->text, f->len);
-        else {
-            in->num.len = 0;
-            put_int(&in->num, f->ival);
-            copy_col(b, in->num.data, in->num.len);
-        }
+    in->num.len = 0;
+    if (!tenant || (tenant->type == FLAT_STRING && tenant->len == 0))
+        lead_cols(in, line, in->o.tenant, strlen(in->o.tenant));
+    else if (tenant->type == FLAT_STRING)
+        lead_cols(in, line, tenant->text, tenant->len);
+    else {
+        put_int(&in->num, tenant->ival);
+        lead_cols(in, line, in->num.data, in->num.len);
+    }
+    if (id->type == FLAT_STRING) {
+        copy_col(b, id->text, id->len);
+    } else {
+        in->num.len = 0;
+        put_int(&in->num, id->ival);
+        copy_col(b, in->num.data, in->num.len);
     }
     for (size_t k = 0; k < N_ACCOUNT_COLUMNS; k++) {
         const tend_flat_field *f = col[k];
@@ -485,12 +499,6 @@ static int account_row(tend_ingest *in, const char *text, size_t len, long line,
 
 /* ---- metrics -------------------------------------------------------------- */
 
-/* A staged row starts with its line; a row for metrics_daily with the tenant. */
-static void metric_lead(tend_ingest *in, long line) {
-    if (in->direct) copy_text(&in->copy, in->o.tenant, strlen(in->o.tenant));
-    else line_col(&in->copy, line);
-}
-
 static int metric_flat(tend_ingest *in, const tend_flat_record *r, long line, tend_error *err, int *failed) {
     const char *account, *date_text;
     size_t alen, dlen;
@@ -512,7 +520,8 @@ static int metric_flat(tend_ingest *in, const tend_flat_record *r, long line, te
     }
     tend_buf_addc(&in->json, '}');
     tend_buf *b = &in->copy;
-    metric_lead(in, line);
+    if (in->direct) copy_text(b, in->o.tenant, strlen(in->o.tenant));
+    else line_col(b, line);
     copy_col(b, account, alen);
     *failed = time_col(b, day, 1, "date", err) != 0;
     if (*failed) return 1;
@@ -541,7 +550,8 @@ static int metric_full(tend_ingest *in, const char *text, size_t len, long line,
     }
     tend_buf_addc(&in->json, '}');
     tend_buf *b = &in->copy;
-    metric_lead(in, line);
+    if (in->direct) copy_text(b, in->o.tenant, strlen(in->o.tenant));
+    else line_col(b, line);
     copy_col(b, f.account_id, strlen(f.account_id));
     if (time_col(b, f.day, 1, "date", err)) goto done;
     copy_col(b, in->json.data, in->json.len);
@@ -842,35 +852,47 @@ static tend_status copy_all(tend_ingest *in, PGconn *c, tend_ingest_stats *st, s
     return end_copy(c, NULL, state, err);
 }
 
-/* A first load of a tenant's metrics from a regular file (which can be
- * read twice) is copied straight into metrics_daily, as `psql \copy`
- * would: no staging. The transaction (just begun) holds nothing else, so
- * a unique violation (a day twice in the input, or a concurrent ingest)
- * rolls it all back (no savepoint: a subtransaction slows COPY down) and
- * begins another; the caller then reads the file again through the
- * staging table. Returns 1 when the rows are stored. */
+/* A first load (no rows of --tenant yet) of metrics or accounts from a
+ * regular file (which can be read twice) is copied straight into its table,
+ * as `psql \copy` would: no staging. A successful COPY stored exactly what
+ * the upsert would have: only new rows. The transaction (just begun) holds
+ * nothing else, so a unique violation (a key twice in the input, or a
+ * concurrent ingest) or a foreign key one (an account's tenant that does
+ * not exist yet) rolls it all back (no savepoint: a subtransaction slows
+ * COPY down) and begins another; the caller then reads the file again
+ * through the staging table. Returns 1 when the rows are stored. */
 static int first_load(tend_ingest *in, PGconn *c, tend_ingest_stats *st, size_t *staged, tend_status *s,
                       tend_error *err) {
+    static const char *const any_sql[] = {
+        [TEND_INGEST_ACCOUNTS] = "SELECT EXISTS (SELECT 1 FROM accounts WHERE tenant = $1)",
+        [TEND_INGEST_METRICS] = "SELECT EXISTS (SELECT 1 FROM metrics_daily WHERE tenant = $1)",
+    };
+    static const char *const direct_sql[] = {
+        [TEND_INGEST_ACCOUNTS] = "COPY accounts (tenant, id, " ACCOUNT_COLUMNS ") FROM STDIN",
+        [TEND_INGEST_METRICS] = "COPY metrics_daily (tenant, account_id, date, metrics) FROM STDIN",
+    };
+    const char *what = in->o.kind == TEND_INGEST_ACCOUNTS ? "storing accounts" : "storing metrics";
     struct stat fs;
     size_t any = 1;
     char state[6] = "";
-    if (in->o.kind != TEND_INGEST_METRICS || in->r.f == stdin || fstat(fileno(in->r.f), &fs) != 0 ||
+    if (in->o.kind == TEND_INGEST_EVENTS || in->r.f == stdin || fstat(fileno(in->r.f), &fs) != 0 ||
         !S_ISREG(fs.st_mode))
         return 0;
-    if ((*s = exec(c, metrics_sql.any, in->o.tenant, &any, NULL, "storing metrics", err)) != TEND_OK || any) return 0;
-    if ((*s = exec(c, tenants_sql[in->o.kind], in->o.tenant, NULL, NULL, "creating the tenant", err)) != TEND_OK ||
-        (*s = start_copy(c, "COPY metrics_daily (tenant, account_id, date, metrics) FROM STDIN", err)) != TEND_OK)
+    if ((*s = exec(c, any_sql[in->o.kind], in->o.tenant, &any, NULL, what, err)) != TEND_OK || any) return 0;
+    if ((*s = exec(c, tenants_sql[TEND_INGEST_METRICS], in->o.tenant, NULL, NULL, "creating the tenant", err)) !=
+            TEND_OK ||
+        (*s = start_copy(c, direct_sql[in->o.kind], err)) != TEND_OK)
         return 0;
     in->direct = 1;
     *s = copy_all(in, c, st, staged, state, err);
     in->direct = 0;
     if (*s == TEND_OK && *staged == 0) { /* nothing to store: not even the tenant */
-        if ((*s = exec(c, "ROLLBACK", NULL, NULL, NULL, "storing metrics", err)) == TEND_OK)
+        if ((*s = exec(c, "ROLLBACK", NULL, NULL, NULL, what, err)) == TEND_OK)
             *s = exec(c, "BEGIN", NULL, NULL, NULL, "starting the transaction", err);
     }
-    if (*s == TEND_OK || strcmp(state, "23505") != 0) return 1;
+    if (*s == TEND_OK || (strcmp(state, "23505") != 0 && strcmp(state, "23503") != 0)) return 1;
     /* Again, through the staging table, quietly: the rejections are said. */
-    if ((*s = exec(c, "ROLLBACK", NULL, NULL, NULL, "storing metrics", err)) != TEND_OK ||
+    if ((*s = exec(c, "ROLLBACK", NULL, NULL, NULL, what, err)) != TEND_OK ||
         (*s = exec(c, "BEGIN", NULL, NULL, NULL, "starting the transaction", err)) != TEND_OK)
         return 1;
     const char *path = in->r.path;

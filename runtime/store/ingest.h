@@ -3,8 +3,9 @@
  * and checked by the code `tend eval` uses (eval/record.h, eval/fields.h,
  * the flat fast path of eval/flatjson.h), streamed with COPY into a
  * temporary staging table, then stored in one transaction (a first load
- * of a tenant's metrics from a file is copied straight into metrics_daily,
- * and goes through the staging table only if that meets a duplicate):
+ * of a tenant's accounts or metrics from a file is copied straight into
+ * its table, and goes through the staging table only if that fails on a
+ * duplicate key or a missing tenant):
  *
  *   accounts  upserted by (tenant, id); a row is rewritten (and updated_at
  *             moves) only when a column differs;

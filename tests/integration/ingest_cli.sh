@@ -196,6 +196,17 @@ same "$(DB=other sql "SELECT tenant, id, name, employees, acv, industry, technic
   licensed_users, contract_signed_at, onboarding_target_at, renewal_date, csm, champion, attrs FROM accounts ORDER BY 1, 2")" \
   "accounts: CSV rows vs JSON Lines rows"
 
+# A first load of a tenant's accounts from a file goes straight into
+# accounts (the fixtures above gave way: beta's tenant t2 did not exist).
+printf '{"id":"d1","employees":5,"region":"x"}\n{"id":"d2","technical":true,"tenant":""}\n' >"$tmp/direct.jsonl"
+run 0 ingest accounts "$tmp/direct.jsonl" --tenant direct
+same "$summary" "tend ingest accounts: 2 read, 2 stored, 0 unchanged/duplicate, 0 rejected" "accounts, first load"
+same "$(sql "SELECT tenant, id, employees, technical, attrs FROM accounts WHERE tenant = 'direct' ORDER BY id")" \
+  'direct|d1|5||{"region": "x"}
+direct|d2||t|{}' "accounts, first load: rows"
+run 0 ingest accounts "$tmp/direct.jsonl" --tenant direct
+same "$summary" "tend ingest accounts: 2 read, 0 stored, 2 unchanged/duplicate, 0 rejected" "accounts, first load again"
+
 # ---- changes: only the changed rows move ------------------------------------------
 sed 's/"name":"Acme Ltda"/"name":"Acme S.A."/' $F/accounts.jsonl >"$tmp/acme2.jsonl"
 before=$(sql "SELECT string_agg(id || ' ' || updated_at, ',' ORDER BY tenant, id) FROM accounts WHERE id <> 'acme'")
