@@ -117,16 +117,25 @@ static void add_problem(tend_buf *problems, const char *msg) {
     tend_buf_addc(problems, '\n');
 }
 
+/* Starting the DSL and validating run the host's own stdlib, not playbook
+ * code: they get a budget of their own, so a tight --eval-timeout (or a
+ * slow, sanitized build) limits the playbook, not tend's start-up. */
+#define TEND_STDLIB_BUDGET_MS 10000.0
+
+static double stdlib_budget(const tend_playbook *pb) {
+    return pb->timeout_ms > TEND_STDLIB_BUDGET_MS ? pb->timeout_ms : TEND_STDLIB_BUDGET_MS;
+}
+
 /* require("tend.boot").begin(_G) -> builder, kept on the stack. */
 static tend_status begin(tend_playbook *pb, tend_error *err) {
     lua_State *L = pb->L;
     lua_getglobal(L, "require");
     lua_pushliteral(L, "tend.boot");
-    tend_status st = tend_lua_pcall(L, 1, 1, pb->timeout_ms, err);
+    tend_status st = tend_lua_pcall(L, 1, 1, stdlib_budget(pb), err);
     if (st != TEND_OK) return st;
     lua_getfield(L, -1, "begin");
     lua_pushglobaltable(L);
-    return tend_lua_pcall(L, 1, 1, pb->timeout_ms, err); /* stack: boot, builder */
+    return tend_lua_pcall(L, 1, 1, stdlib_budget(pb), err); /* stack: boot, builder */
 }
 
 static tend_status load_file(tend_playbook *pb, const char *path, tend_buf *problems) {
@@ -229,7 +238,7 @@ static tend_status finish(tend_playbook *pb, const char *dir, tend_buf *problems
         lua_pop(L, 2);
         return st;
     }
-    st = tend_lua_pcall(L, 2, 3, pb->timeout_ms, err);
+    st = tend_lua_pcall(L, 2, 3, stdlib_budget(pb), err);
     if (st != TEND_OK) return st;
     for (lua_Integer i = 1; lua_rawgeti(L, -2, i) == LUA_TSTRING; i++) {
         tend_buf_adds(problems, lua_tostring(L, -1));
