@@ -1,12 +1,14 @@
 /* The run summary: counts kept in small jansson objects, printed sorted by
- * name so the same run prints the same summary. */
+ * name so the same run prints the same summary. Lists keep a count and only
+ * the accounts they print, so memory does not grow with the run. */
 #include "cli/summary.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LISTED 8 /* accounts named per flag or band before "and N more" */
+#define MAX_LISTED 8    /* accounts named per flag or band before "and N more" */
+#define MAX_FAILURES 50 /* failed accounts named before "and N more" */
 
 struct tend_summary {
     size_t accounts, failed;
@@ -18,11 +20,11 @@ tend_summary *tend_summary_new(void) {
     tend_summary *s = calloc(1, sizeof *s);
     s->segments = json_object();
     s->stages = json_object();
-    s->bands = json_object();    /* scorecard -> band -> [ids] */
+    s->bands = json_object();    /* scorecard -> band -> {n, first: [ids]} */
     s->health = json_object();
-    s->flags = json_object();    /* flag -> [[id, why]] */
+    s->flags = json_object();    /* flag -> {n, first: [[id, why]]} */
     s->sends = json_object();    /* "kind name" -> {count, locales{}} */
-    s->failures = json_array();  /* [id, message] */
+    s->failures = json_array();  /* the first MAX_FAILURES [id, message] */
     s->meta = json_object();
     return s;
 }
@@ -39,6 +41,17 @@ static json_t *child(json_t *obj, const char *key, json_t *(*make)(void)) {
         json_object_set_new(obj, key, c);
     }
     return c;
+}
+
+static json_int_t listed_count(json_t *list) { return json_integer_value(json_object_get(list, "n")); }
+
+/* Counts one more member of list ({n, first}); returns the array to append
+ * it to while fewer than max are kept, else NULL. */
+static json_t *list_add(json_t *obj, const char *key, size_t max) {
+    json_t *list = child(obj, key, json_object);
+    count(list, "n");
+    json_t *first = child(list, "first", json_array);
+    return json_array_size(first) < max ? first : NULL;
 }
 
 /* Why the account has flag: the rules whose trace entry says they set it,
@@ -76,7 +89,8 @@ void tend_summary_add(tend_summary *s, const char *line, size_t len) {
     if (json_array_size(errors)) {
         s->failed++;
         json_t *e = json_array_get(errors, 0);
-        json_array_append_new(s->failures, json_pack("[sO]", id, json_object_get(e, "message")));
+        if (json_array_size(s->failures) < MAX_FAILURES)
+            json_array_append_new(s->failures, json_pack("[sO]", id, json_object_get(e, "message")));
         json_decref(r);
         return;
     }
@@ -88,13 +102,16 @@ void tend_summary_add(tend_summary *s, const char *line, size_t len) {
     const char *name;
     json_object_foreach(json_object_get(r, "scorecards"), name, v) {
         const char *band = json_string_value(json_object_get(v, "band"));
-        if (band) json_array_append_new(child(child(s->bands, name, json_object), band, json_array), json_string(id));
+        json_t *first = band ? list_add(child(s->bands, name, json_object), band, MAX_LISTED) : NULL;
+        if (first) json_array_append_new(first, json_string(id));
     }
     const char *hb = json_string_value(json_object_get(json_object_get(r, "health"), "band"));
     if (hb) count(s->health, hb);
     json_array_foreach(json_object_get(r, "flags"), i, v) {
+        json_t *first = list_add(s->flags, json_string_value(v), MAX_LISTED);
+        if (!first) continue;
         char *why = why_flag(r, json_string_value(v));
-        json_array_append_new(child(s->flags, json_string_value(v), json_array), json_pack("[ss]", id, why));
+        json_array_append_new(first, json_pack("[ss]", id, why));
         free(why);
     }
     json_array_foreach(json_object_get(r, "actions"), i, v) {
@@ -137,16 +154,13 @@ static void print_counts(FILE *out, const char *label, json_t *obj) {
     free(keys);
 }
 
-static void print_ids(FILE *out, json_t *ids) {
+static void print_ids(FILE *out, json_t *list) {
+    json_t *ids = json_object_get(list, "first");
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) {
-        if (i == MAX_LISTED) {
-            fprintf(out, " and %zu more", json_array_size(ids) - MAX_LISTED);
-            break;
-        }
-        fprintf(out, "%s%s", i ? ", " : " ", json_string_value(v));
-    }
+    json_array_foreach(ids, i, v) fprintf(out, "%s%s", i ? ", " : " ", json_string_value(v));
+    json_int_t more = listed_count(list) - (json_int_t)json_array_size(ids);
+    if (more > 0) fprintf(out, " and %lld more", (long long)more);
     fputc('\n', out);
 }
 
@@ -164,7 +178,7 @@ void tend_summary_print(tend_summary *s, FILE *out) {
         const char **names = sorted_keys(bands, &nb);
         fprintf(out, "%-14s", cards[c]);
         for (size_t b = 0; b < nb; b++)
-            fprintf(out, "%s %s %zu", b ? " ·" : "", names[b], json_array_size(json_object_get(bands, names[b])));
+            fprintf(out, "%s %s %lld", b ? " ·" : "", names[b], (long long)listed_count(json_object_get(bands, names[b])));
         fputc('\n', out);
         for (size_t b = 0; b < nb; b++) {
             fprintf(out, "  %-12s", names[b]);
@@ -179,17 +193,15 @@ void tend_summary_print(tend_summary *s, FILE *out) {
     if (!n) fprintf(out, "  (no flags)\n");
     for (size_t f = 0; f < n; f++) {
         json_t *list = json_object_get(s->flags, flags[f]);
-        fprintf(out, "  %s (%zu)\n", flags[f], json_array_size(list));
+        json_t *first = json_object_get(list, "first");
+        fprintf(out, "  %s (%lld)\n", flags[f], (long long)listed_count(list));
         size_t i;
         json_t *e;
-        json_array_foreach(list, i, e) {
-            if (i == MAX_LISTED) {
-                fprintf(out, "    … and %zu more\n", json_array_size(list) - MAX_LISTED);
-                break;
-            }
+        json_array_foreach(first, i, e)
             fprintf(out, "    %-16s %.110s\n", json_string_value(json_array_get(e, 0)),
                     json_string_value(json_array_get(e, 1)));
-        }
+        if (listed_count(list) > (json_int_t)json_array_size(first))
+            fprintf(out, "    … and %lld more\n", (long long)(listed_count(list) - (json_int_t)json_array_size(first)));
     }
     free(flags);
 
@@ -218,6 +230,8 @@ void tend_summary_print(tend_summary *s, FILE *out) {
         json_t *e;
         json_array_foreach(s->failures, i, e)
             fprintf(out, "  %-16s %.110s\n", json_string_value(json_array_get(e, 0)), json_string_value(json_array_get(e, 1)));
+        if (s->failed > json_array_size(s->failures))
+            fprintf(out, "  … and %zu more\n", s->failed - json_array_size(s->failures));
     }
 }
 
