@@ -3,6 +3,7 @@
  * this file parses the command line and says what happened. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 
 const char tend_help_ingest[] =
     "usage: tend ingest accounts|events|metrics FILE [--tenant T] [--input-format F]\n"
+    "                  [--first-load-keys N]\n"
     "\n"
     "Loads accounts, events or daily metrics into the database. FILE holds JSON\n"
     "Lines or CSV with a header row, the same fields as `tend eval` reads (DESIGN's\n"
@@ -20,7 +22,8 @@ const char tend_help_ingest[] =
     "code as in `tend eval`: a malformed one is reported as FILE:LINE: reason on\n"
     "stderr and skipped, and the rest goes in. The valid records are copied into a\n"
     "temporary table, then stored in one transaction: all of them, or, when the\n"
-    "database fails, none.\n"
+    "database fails, none. A first load (the tenant has no rows of that kind yet)\n"
+    "of a regular file is copied straight into the table, as `psql \\copy` would.\n"
     "\n"
     "  accounts  upserted by (tenant, id): a record that differs from the stored\n"
     "            account replaces it (and moves updated_at); fields outside the\n"
@@ -33,13 +36,17 @@ const char tend_help_ingest[] =
     "            fields; a record that differs replaces the stored row.\n"
     "\n"
     "Loading the same input again changes nothing. Within one input, a later\n"
-    "record with the same key replaces an earlier one. Events and metrics may\n"
+    "account or metrics record with the same key replaces an earlier one; an\n"
+    "event repeated (by the keys above) is stored once, the first. Events and metrics may\n"
     "arrive before their account: they are kept (nothing checks that the account\n"
     "exists). Times are stored as UTC; the contract's dates and metric dates as\n"
     "calendar days in UTC.\n"
     "\n"
     "  --tenant T          the tenant (default \"default\"), created if missing\n"
     "  --input-format F    auto (by extension: .csv is CSV), jsonl or csv\n"
+    "  --first-load-keys N a first load of events drops repeats within the file by\n"
+    "                      remembering up to N keys (32 bytes each; default\n"
+    "                      2097152); a longer file goes through the temporary table\n"
     "\n"
     "Prints one summary line on stderr, e.g.\n"
     "  tend ingest events: 1000 read, 990 stored, 8 unchanged/duplicate, 2 rejected\n"
@@ -77,6 +84,7 @@ int tend_cmd_ingest(int argc, char **argv) {
     static const struct option longopts[] = {
         {"tenant", required_argument, NULL, 't'},
         {"input-format", required_argument, NULL, 'i'},
+        {"first-load-keys", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -93,6 +101,13 @@ int tend_cmd_ingest(int argc, char **argv) {
             if (tend_format_parse(optarg, &o.format) != TEND_OK)
                 return tend_usage_error("ingest", "--input-format must be auto, jsonl or csv, not '%s'", optarg);
             break;
+        case 'k': {
+            char *end;
+            long long n = strtoll(optarg, &end, 10);
+            if (*end || n < 1) return tend_usage_error("ingest", "--first-load-keys must be a positive number, not '%s'", optarg);
+            o.remember_events = (size_t)n;
+            break;
+        }
         case 'h': return tend_cmd_help(2, (char *[]){"help", "ingest", NULL});
         default: return tend_usage_error("ingest", "unknown option");
         }

@@ -19,12 +19,16 @@
 
 #include "base/buf.h"
 #include "base/isotime.h"
+#include "base/keyset.h"
 #include "eval/fields.h"
 #include "eval/flatjson.h"
 #include "store/db.h"
 
 /* COPY data is sent in pieces of about this size. */
 #define COPY_CHUNK (256 * 1024)
+/* A first load of events remembers this many dedupe keys at most (32 bytes
+ * each) unless told otherwise; a longer file goes through the staging table. */
+#define EVENTS_REMEMBERED (2u << 20)
 
 struct tend_ingest {
     tend_ingest_opts o;
@@ -36,6 +40,10 @@ struct tend_ingest {
     int direct; /* rows go straight into their table: they lead with the tenant */
     int quiet;  /* a second pass over the input: its rejections were reported */
     int retry;  /* the first-load attempts failed: go straight to the upsert */
+    tend_keyset seen; /* a first load of events: the dedupe keys sent so far */
+    int dedupe;       /* drop events whose key was sent (see keep_event) */
+    int overflow;     /* more keys than `seen` may hold: use the staging table */
+    size_t dups;      /* events dropped as repeats of earlier lines */
 };
 
 const char *tend_ingest_kind_name(tend_ingest_kind k) {
@@ -282,7 +290,8 @@ done:
 static int event_columns(tend_ingest *in, long line, const char *id, size_t idlen, const char *account, size_t alen,
                          const char *type, size_t tlen, int64_t at, const char *user, size_t ulen, tend_error *err) {
     tend_buf *b = &in->copy;
-    line_col(b, line);
+    if (in->direct) copy_text(b, in->o.tenant, strlen(in->o.tenant));
+    else line_col(b, line);
     if (id && idlen) copy_col(b, id, idlen);
     else copy_null(b);
     copy_col(b, account, alen);
@@ -803,6 +812,26 @@ void tend_ingest_close(tend_ingest *in) {
     free(in);
 }
 
+/* A first load copies events straight into their table, so repeats within
+ * the file are dropped here as the dedupe indexes would (the first one
+ * stays): the same id, or without an id the same account, type, time, user
+ * and data text. The row is COPY text "tenant\tid\taccount..."; an id
+ * holds no raw tab, so the two kinds of key never meet. Returns 1 to keep
+ * the row, 0 for a repeat, -1 when the set is full. A repeat the server
+ * sees and this does not (the same data, keys in another order) fails the
+ * COPY, and the file goes through the staging table. */
+static int keep_event(tend_ingest *in, const char *row, size_t len) {
+    const char *end = row + len - 1; /* the '\n' */
+    const char *id = memchr(row, '\t', len);
+    const char *rest = id ? memchr(id + 1, '\t', (size_t)(end - id - 1)) : NULL;
+    if (!rest) return 1;
+    id++, rest++;
+    int have_id = !(rest - id == 3 && id[0] == '\\' && id[1] == 'N');
+    int fresh = have_id ? tend_keyset_add(&in->seen, id, (size_t)(rest - 1 - id))
+                        : tend_keyset_add(&in->seen, rest, (size_t)(end - rest));
+    return fresh;
+}
+
 /* Reads every record into the COPY stream; rejected ones are reported. */
 static tend_status stream(tend_ingest *in, PGconn *c, tend_ingest_stats *st, size_t *staged, tend_error *err) {
     const char *text;
@@ -819,7 +848,15 @@ static tend_status stream(tend_ingest *in, PGconn *c, tend_ingest_stats *st, siz
         case TEND_INGEST_EVENTS: rc = event_row(in, text, len, line, &e); break;
         default: rc = metric_row(in, text, len, line, &e); break;
         }
-        if (rc == 0) {
+        /* Past the key set's size the rest is only read, for its
+         * rejections: the caller starts again through the staging table. */
+        int keep = 1;
+        if (rc == 0 && in->dedupe) keep = in->overflow ? -1 : keep_event(in, in->copy.data + mark, in->copy.len - mark);
+        if (keep < 0) in->overflow = 1;
+        if (keep <= 0) {
+            in->copy.len = mark;
+            if (keep == 0) in->dups++;
+        } else if (rc == 0) {
             (*staged)++;
         } else {
             in->copy.len = mark; /* drop the partial row */
@@ -834,6 +871,7 @@ static tend_status stream(tend_ingest *in, PGconn *c, tend_ingest_stats *st, siz
             in->o.progress(in->o.progress_ud, st->read);
     }
     if (more < 0) return TEND_EIO;
+    if (in->overflow) return tend_fail(err, TEND_EINPUT, "more events than a first load deduplicates in memory");
     return send_copy(in, c, err);
 }
 
@@ -852,10 +890,10 @@ static tend_status copy_all(tend_ingest *in, PGconn *c, tend_ingest_stats *st, s
     return end_copy(c, NULL, state, err);
 }
 
-/* A first load (no rows of --tenant yet) of metrics or accounts from a
- * regular file (which can be read twice) is copied straight into its table,
- * as `psql \copy` would: no staging. A successful COPY stored exactly what
- * the upsert would have: only new rows. The transaction (just begun) holds
+/* A first load (no rows of --tenant yet) from a regular file (which can be
+ * read twice) is copied straight into its table, as `psql \copy` would: no
+ * staging. A successful COPY stored exactly what the upsert would have:
+ * only new rows (events: repeats dropped by keep_event). The transaction (just begun) holds
  * nothing else, so a unique violation (a key twice in the input, or a
  * concurrent ingest) or a foreign key one (an account's tenant that does
  * not exist yet) rolls it all back (no savepoint: a subtransaction slows
@@ -865,32 +903,39 @@ static int first_load(tend_ingest *in, PGconn *c, tend_ingest_stats *st, size_t 
                       tend_error *err) {
     static const char *const any_sql[] = {
         [TEND_INGEST_ACCOUNTS] = "SELECT EXISTS (SELECT 1 FROM accounts WHERE tenant = $1)",
+        [TEND_INGEST_EVENTS] = "SELECT EXISTS (SELECT 1 FROM events WHERE tenant = $1)",
         [TEND_INGEST_METRICS] = "SELECT EXISTS (SELECT 1 FROM metrics_daily WHERE tenant = $1)",
     };
     static const char *const direct_sql[] = {
         [TEND_INGEST_ACCOUNTS] = "COPY accounts (tenant, id, " ACCOUNT_COLUMNS ") FROM STDIN",
+        [TEND_INGEST_EVENTS] = "COPY events (tenant, id, account_id, type, at, user_id, data) FROM STDIN",
         [TEND_INGEST_METRICS] = "COPY metrics_daily (tenant, account_id, date, metrics) FROM STDIN",
     };
-    const char *what = in->o.kind == TEND_INGEST_ACCOUNTS ? "storing accounts" : "storing metrics";
+    const char *what = in->o.kind == TEND_INGEST_ACCOUNTS ? "storing accounts"
+           : in->o.kind == TEND_INGEST_EVENTS ? "storing events" : "storing metrics";
     struct stat fs;
     size_t any = 1;
     char state[6] = "";
-    if (in->o.kind == TEND_INGEST_EVENTS || in->r.f == stdin || fstat(fileno(in->r.f), &fs) != 0 ||
-        !S_ISREG(fs.st_mode))
-        return 0;
+    if (in->r.f == stdin || fstat(fileno(in->r.f), &fs) != 0 || !S_ISREG(fs.st_mode)) return 0;
     if ((*s = exec(c, any_sql[in->o.kind], in->o.tenant, &any, NULL, what, err)) != TEND_OK || any) return 0;
     if ((*s = exec(c, tenants_sql[TEND_INGEST_METRICS], in->o.tenant, NULL, NULL, "creating the tenant", err)) !=
             TEND_OK ||
         (*s = start_copy(c, direct_sql[in->o.kind], err)) != TEND_OK)
         return 0;
     in->direct = 1;
+    in->dedupe = in->o.kind == TEND_INGEST_EVENTS;
+    tend_keyset_init(&in->seen, in->o.remember_events ? in->o.remember_events : EVENTS_REMEMBERED);
     *s = copy_all(in, c, st, staged, state, err);
-    in->direct = 0;
+    in->direct = in->dedupe = 0;
+    tend_keyset_free(&in->seen);
     if (*s == TEND_OK && *staged == 0) { /* nothing to store: not even the tenant */
         if ((*s = exec(c, "ROLLBACK", NULL, NULL, NULL, what, err)) == TEND_OK)
             *s = exec(c, "BEGIN", NULL, NULL, NULL, "starting the transaction", err);
     }
-    if (*s == TEND_OK || (strcmp(state, "23505") != 0 && strcmp(state, "23503") != 0)) return 1;
+    if (*s == TEND_OK || (!in->overflow && strcmp(state, "23505") != 0 && strcmp(state, "23503") != 0)) return 1;
+    in->dups = 0;
+    in->overflow = 0;
+    in->copy.len = 0; /* what the abandoned COPY did not send */
     /* Again, through the staging table, quietly: the rejections are said. */
     if ((*s = exec(c, "ROLLBACK", NULL, NULL, NULL, what, err)) != TEND_OK ||
         (*s = exec(c, "BEGIN", NULL, NULL, NULL, "starting the transaction", err)) != TEND_OK)
@@ -923,7 +968,7 @@ tend_status tend_ingest_run(tend_ingest *in, PGconn *c, tend_ingest_stats *st, t
     }
     if ((s = exec(c, "COMMIT", NULL, NULL, NULL, "committing", err)) != TEND_OK) return s;
     st->stored = stored;
-    st->unchanged = staged - stored;
+    st->unchanged = staged - stored + in->dups;
     return TEND_OK;
 fail:
     if (PQstatus(c) == CONNECTION_OK) PQclear(PQexec(c, "ROLLBACK"));

@@ -38,6 +38,10 @@ typedef struct {
     /* Called every `progress_every` records read, when set. */
     void (*progress)(void *ud, size_t read);
     void *progress_ud;
+    /* A first load of events drops repeats within the file by remembering
+     * their keys, at most this many (0: two million, 64 MiB); past that the
+     * file goes through the staging table. */
+    size_t remember_events;
     size_t progress_every;
 } tend_ingest_opts;
 

@@ -286,6 +286,29 @@ same "$(sql "SELECT name FROM tenants WHERE id = 't3'")" "t3" "tenant t3 created
 run 0 ingest events "$tmp/ev.jsonl"
 same "$summary" "tend ingest events: 8 read, 5 stored, 3 unchanged/duplicate, 0 rejected" "the same events, tenant default"
 
+# A first load is copied straight into events, dropping repeats within the
+# file itself; with a key set too small for the file (--first-load-keys 2)
+# it goes through the staging table instead: the same rows either way, and
+# each rejected line reported once.
+cat >"$tmp/ev2.jsonl" <<'EOF'
+{"id":"x1","account_id":"a","type":"login","at":"2026-11-20T10:00:00Z"}
+{"account_id":"a","type":"login","at":"2026-11-20T10:00:00Z","user":"u1"}
+{"id":"x1","account_id":"a","type":"login","at":"2026-11-21T10:00:00Z"}
+{"account_id":"a","type":"login","at":"2026-11-20T10:00:00Z","user":"u1"}
+{"account_id":"a","type":"login","at":"bad"}
+{"account_id":"a","type":"login","at":"2026-11-20T10:00:00Z","user":"u2"}
+EOF
+for keys in 100 2; do
+  run 1 ingest events "$tmp/ev2.jsonl" --tenant "t7-$keys" --first-load-keys $keys
+  same "$summary" "tend ingest events: 6 read, 3 stored, 2 unchanged/duplicate, 1 rejected" "first load, $keys keys"
+  same "$(rejects "$err" | sed 's/: .*//')" "$tmp/ev2.jsonl:5" "first load, $keys keys: the rejection once"
+  same "$(sql "SELECT coalesce(id, '-'), at, coalesce(user_id, '-') FROM events WHERE tenant = 't7-$keys' ORDER BY seq")" \
+    'x1|2026-11-20 10:00:00+00|-
+-|2026-11-20 10:00:00+00|u1
+-|2026-11-20 10:00:00+00|u2' "first load, $keys keys: the first of each"
+done
+run 2 ingest events "$tmp/ev2.jsonl" --first-load-keys 0
+
 # CSV events: data as JSON text, extra columns into data.
 printf 'account_id,type,at,user,data,score\nacme,survey_response,2026-11-19T08:00:00Z,u2,"{""nps"":9}",9\n' >"$tmp/ev.csv"
 run 0 ingest events "$tmp/ev.csv"
