@@ -2,6 +2,7 @@
 #include "eval/flatjson.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,4 +197,10 @@ const tend_flat_field *tend_flat_get(const tend_flat_record *r, const char *key)
     for (int i = 0; i < r->n; i++)
         if (r->f[i].klen == n && memcmp(r->f[i].key, key, n) == 0) return &r->f[i];
     return NULL;
+}
+
+int tend_flat_finite(const tend_flat_record *r) {
+    for (int i = 0; i < r->n; i++)
+        if (r->f[i].type == FLAT_NUMBER && !r->f[i].is_int && !isfinite(r->f[i].num)) return 0;
+    return 1;
 }

@@ -36,6 +36,10 @@ typedef struct {
  * to decline. */
 int tend_flat_scan(const char *s, size_t len, tend_flat_record *out);
 
+/* Whether every number of r is finite: the scanner reads 1e400 as inf,
+ * where jansson refuses the line, so fast paths decline such records. */
+int tend_flat_finite(const tend_flat_record *r);
+
 /* The field named key, or NULL. */
 const tend_flat_field *tend_flat_get(const tend_flat_record *r, const char *key);
 

@@ -146,7 +146,7 @@ static int add_event_flat(tend_history *h, const tend_flat_record *r) {
     size_t idlen, typelen, userlen = 0;
     int64_t at;
     if (!flat_string(r, "account_id", &id, &idlen) || !flat_string(r, "type", &type, &typelen) ||
-        !flat_time(r, "at", &at))
+        !flat_time(r, "at", &at) || !tend_flat_finite(r))
         return 0;
     const tend_flat_field *data = NULL;
     for (int i = 0; i < r->n; i++) {
@@ -163,7 +163,8 @@ static int add_event_flat(tend_history *h, const tend_flat_record *r) {
         }
     }
     tend_flat_record inner;
-    if (data && tend_flat_scan(data->text, data->len, &inner) != 0) return 0; /* nested data */
+    if (data && (tend_flat_scan(data->text, data->len, &inner) != 0 || !tend_flat_finite(&inner)))
+        return 0; /* nested data, or a number jansson refuses */
     staging *s = stage_of(h);
     s->events = grow(s->events, &s->cap_events, s->nevents + 1, sizeof *s->events);
     staged_event *e = &s->events[s->nevents++];
@@ -180,7 +181,7 @@ static int add_metric_flat(tend_history *h, const tend_flat_record *r) {
     const char *id;
     size_t idlen;
     int64_t day;
-    if (!flat_string(r, "account_id", &id, &idlen) || !flat_time(r, "date", &day)) return 0;
+    if (!flat_string(r, "account_id", &id, &idlen) || !flat_time(r, "date", &day) || !tend_flat_finite(r)) return 0;
     for (int i = 0; i < r->n; i++) {
         const tend_flat_field *f = &r->f[i];
         if (f->type != FLAT_NUMBER && f->type != FLAT_NULL &&
