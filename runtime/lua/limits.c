@@ -100,10 +100,14 @@ typedef struct {
 } budget;
 
 #define MAX_BUDGETS 256
-#define WATCHDOG_TICK_NS 2000000L /* 2 ms */
+/* How late a spent budget may be noticed. Each tick wakes a thread, which
+ * costs a busy machine a context switch: 10 ms is fine against budgets of
+ * 100 ms and more, and 100 wakeups a second go unnoticed. */
+#define WATCHDOG_TICK_NS 10000000L
 #define BUDGET_SIGNAL SIGUSR2
 
 static budget budgets[MAX_BUDGETS];
+static atomic_int budgets_used; /* budgets[0..budgets_used) were ever claimed */
 static pthread_once_t watchdog_once = PTHREAD_ONCE_INIT;
 static _Thread_local budget *my_budget;
 static pthread_key_t budget_key;
@@ -155,7 +159,8 @@ static void *watchdog(void *arg) {
         struct timespec tick = {0, WATCHDOG_TICK_NS};
         nanosleep(&tick, NULL);
         int64_t now = now_ns();
-        for (int i = 0; i < MAX_BUDGETS; i++) {
+        int used = atomic_load(&budgets_used);
+        for (int i = 0; i < used; i++) {
             budget *b = &budgets[i];
             if (!atomic_load(&b->in_use)) continue;
             int64_t d = atomic_load(&b->deadline_ns);
@@ -191,6 +196,12 @@ static void start_watchdog(void) {
     pthread_attr_destroy(&attr);
 }
 
+/* budgets_used = max(budgets_used, n), against other claiming threads. */
+static void note_used(int n) {
+    int u = atomic_load(&budgets_used);
+    while (u < n && !atomic_compare_exchange_weak(&budgets_used, &u, n)) continue;
+}
+
 static budget *claim_budget(void) {
     if (my_budget) return my_budget;
     pthread_once(&watchdog_once, start_watchdog);
@@ -198,6 +209,7 @@ static budget *claim_budget(void) {
         int expected = 0;
         if (atomic_compare_exchange_strong(&budgets[i].in_use, &expected, 1)) {
             budgets[i].thread = pthread_self();
+            note_used(i + 1);
             my_budget = &budgets[i];
             pthread_setspecific(budget_key, my_budget);
             return my_budget;
