@@ -10,45 +10,16 @@
 # installed, except under CI, where that is a failure.
 set -uo pipefail
 TEND=$1
-T=("$TEND")
-if [ "${2:-}" = --valgrind ]; then
-  T=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-     --show-leak-kinds=definite,indirect "$TEND")
-fi
+. tests/integration/lib_cluster.sh
+tend_under_valgrind "${2:-}"
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null &&
-   [ -z "${TEND_PG_BINDIR:-}" ]; then
-  echo "no PostgreSQL server installed (deploy/deps.sh installs it)"
-  [ "${CI:-}" = true ] && exit 1
-  exit 77
-fi
+cluster_require_server
 
 # The migrations tend embeds: their count and the latest version.
 N=$(ls runtime/store/migrations/*.sql | wc -l)
 LATEST=$(ls runtime/store/migrations/*.sql | tail -1 | sed 's|.*/0*\([0-9][0-9]*\)_.*|\1|')
 
-tmp=$(mktemp -d /tmp/tend-db.XXXXXX)
-chmod 755 "$tmp"
-export TEND_HOME=$tmp/home
-unset TEND_DATABASE_URL
-SOCKDIR=$TEND_HOME/pg/data
-
-stop_server() {
-  "$TEND" db down >/dev/null 2>&1 && return
-  # tend itself failed: stop the postmaster it started (SIGINT: fast shutdown).
-  local pid
-  pid=$(head -1 "$SOCKDIR/postmaster.pid" 2>/dev/null) || return
-  kill -INT "$pid" 2>/dev/null || return
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return; sleep 0.1; done
-}
-cleanup() { stop_server; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*"
-  [ -f "$TEND_HOME/pg/server.log" ] && { echo "--- server.log (tail)"; tail -5 "$TEND_HOME/pg/server.log"; }
-  exit 1
-}
+cluster_home db
 # run WANT_EXIT ARGS...: runs tend, sets $out and $err, checks the exit code.
 run() {
   local want=$1; shift
@@ -65,20 +36,20 @@ has() { grep -qE -- "$2" <<<"$1" || fail "$3: expected /$2/ in:
 $1"; }
 hasnt() { ! grep -qE -- "$2" <<<"$1" || fail "$3: unexpected /$2/ in:
 $1"; }
-PSQL=(psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$SOCKDIR" -U tend)
+PSQL=(psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$SOCK" -U tend)
 sql() { "${PSQL[@]}" -d "$1" -c "$2" 2>&1 || fail "psql -d $1: $2"; }
 
 # Before up: unreachable, exit 4, one line naming the socket and the fix.
 run 4 db status
 has "$out" "^reachable: no" "status before up"
-has "$err" "^tend db status: cannot connect to the embedded database at $SOCKDIR/\.s\.PGSQL\.5432: .*tend db up" \
+has "$err" "^tend db status: cannot connect to the embedded database at $SOCK/\.s\.PGSQL\.5432: .*tend db up" \
   "status before up"
 [ "$(wc -l <<<"$err")" = 1 ] || fail "status before up: one line expected on stderr: $err"
 
 # up: initdb, start, create the database, apply every migration.
 run 0 db up
-has "$out" "^initialized $SOCKDIR " "first up"
-has "$out" "^started: socket $SOCKDIR/\.s\.PGSQL\.5432" "first up"
+has "$out" "^initialized $SOCK " "first up"
+has "$out" "^started: socket $SOCK/\.s\.PGSQL\.5432" "first up"
 has "$out" "^created database tend" "first up"
 has "$out" "^applied 001_" "first up"
 [ "$(grep -c '^applied ' <<<"$out")" = "$N" ] || fail "first up applied $(grep -c '^applied ' <<<"$out") of $N"
@@ -91,7 +62,7 @@ has "$out" "^nothing to apply" "second up"
 hasnt "$out" "initialized|started|applied" "second up"
 
 run 0 db status
-has "$out" "^database: embedded cluster, socket $SOCKDIR/\.s\.PGSQL\.5432" "status"
+has "$out" "^database: embedded cluster, socket $SOCK/\.s\.PGSQL\.5432" "status"
 has "$out" "^reachable: yes, PostgreSQL [0-9]" "status"
 has "$out" "^schema: version $LATEST of $LATEST, up to date" "status"
 hasnt "$out" "^pending:" "status"
@@ -113,7 +84,7 @@ no_tenant=$(sql tend "SELECT string_agg(t.table_name, ' ' ORDER BY t.table_name)
 [ "$(sql tend "SELECT count(*) FROM schema_migrations")" = "$N" ] || fail "schema_migrations rows"
 [ -z "$(sql tend "SHOW listen_addresses")" ] || fail "the embedded cluster listens on TCP"
 if [ "$(id -u)" = 0 ]; then
-  owner=$(ps -o user= -p "$(head -1 "$SOCKDIR/postmaster.pid")")
+  owner=$(ps -o user= -p "$(head -1 "$SOCK/postmaster.pid")")
   [ "$owner" = postgres ] || fail "as root the server must run as postgres, runs as $owner"
 fi
 # Dedupe keys hold: the same event (by id, or by its natural key), the same
@@ -137,9 +108,9 @@ dedupe=$(sql tend "
 # Another database of the same server through TEND_DATABASE_URL: pending
 # migrations, then two migrators at once (the advisory lock serializes them).
 sql postgres "CREATE DATABASE other" >/dev/null
-export TEND_DATABASE_URL="postgresql:///other?host=$SOCKDIR&user=tend"
+export TEND_DATABASE_URL="postgresql:///other?host=$SOCK&user=tend"
 run 0 db status
-has "$out" "^database: postgresql:///other\?host=$SOCKDIR&user=tend \(TEND_DATABASE_URL\)" "status by URL"
+has "$out" "^database: postgresql:///other\?host=$SOCK&user=tend \(TEND_DATABASE_URL\)" "status by URL"
 has "$out" "^schema: version 0 of $LATEST, $N pending" "status by URL"
 has "$out" "^pending: 001_" "status by URL"
 hasnt "$out" "^psql:" "status by URL"
@@ -184,7 +155,7 @@ unset TEND_DATABASE_URL
 
 # down, down again, status after down, and up again (a restart, no initdb).
 run 0 db down
-has "$out" "^stopped: $SOCKDIR" "down"
+has "$out" "^stopped: $SOCK" "down"
 run 0 db down
 has "$out" "^not running" "second down"
 run 4 db status

@@ -11,40 +11,14 @@
 # CI, where that is a failure.
 set -uo pipefail
 TEND=$(realpath "$1")
-T=("$TEND")
-if [ "${2:-}" = --valgrind ]; then
-  T=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-     --show-leak-kinds=definite,indirect "$TEND")
-fi
+. tests/integration/lib_cluster.sh
+tend_under_valgrind "${2:-}"
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null &&
-   [ -z "${TEND_PG_BINDIR:-}" ]; then
-  echo "no PostgreSQL server installed (deploy/deps.sh installs it)"
-  [ "${CI:-}" = true ] && exit 1
-  exit 77
-fi
+cluster_require_server
 
-tmp=$(mktemp -d /tmp/tend-explain.XXXXXX)
-chmod 755 "$tmp"
-export TEND_HOME=$tmp/home
-unset TEND_DATABASE_URL
-SOCKDIR=$TEND_HOME/pg/data
+cluster_home explain
 . tests/integration/nightly_fixture.sh
-
-stop_server() {
-  "$TEND" db down >/dev/null 2>&1 && return
-  local pid
-  pid=$(head -1 "$SOCKDIR/postmaster.pid" 2>/dev/null) || return
-  kill -INT "$pid" 2>/dev/null || return
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return; sleep 0.1; done
-}
-cleanup() { stop_server; fixture_cleanup; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*"
-  exit 1
-}
+on_cleanup() { fixture_cleanup; }
 # run WANT_EXIT ARGS...: runs tend (under valgrind with --valgrind), sets
 # $out and $err, checks the exit code.
 run() {
@@ -70,7 +44,7 @@ like() { grep -qE -- "$2" <<<"$1" || fail "$3: expected /$2/ in:
 $1"; }
 hasnt() { ! grep -qE -- "$2" <<<"$1" || fail "$3: unexpected /$2/ in:
 $1"; }
-PSQL=(psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$SOCKDIR" -U tend -d tend)
+PSQL=(psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$SOCK" -U tend -d tend)
 sql() { "${PSQL[@]}" -c "$1" 2>&1 || fail "psql: $1"; }
 # q EXPR JSON [JSON2]: the SQL expression EXPR over j (and k), the JSON as
 # type json, whose -> keeps a value's text and json_object_keys the order
@@ -314,10 +288,10 @@ TEND_DATABASE_URL=postgresql://nobody:secret@127.0.0.1:1/x run 4 status
 like "$err" "^tend status: cannot connect to " "status, unreachable"
 # An older schema: exit 3 and the fix.
 sql "CREATE DATABASE empty" >/dev/null
-TEND_DATABASE_URL="postgresql:///empty?host=$SOCKDIR&user=tend" run 3 status
+TEND_DATABASE_URL="postgresql:///empty?host=$SOCK&user=tend" run 3 status
 has "$err" "tend status: reading tenants: relation \"tenants\" does not exist (is the schema up to date? run 'tend db migrate')" \
   "status, no schema"
-TEND_DATABASE_URL="postgresql:///empty?host=$SOCKDIR&user=tend" run 3 explain vela-fintech
+TEND_DATABASE_URL="postgresql:///empty?host=$SOCK&user=tend" run 3 explain vela-fintech
 like "$err" "^tend explain: reading evaluations: relation \"evaluations\" does not exist" "explain, no schema"
 
 "$TEND" db down >/dev/null 2>&1

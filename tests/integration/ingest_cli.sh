@@ -14,42 +14,14 @@
 # CI, where that is a failure.
 set -uo pipefail
 TEND=$1
-T=("$TEND")
-if [ "${2:-}" = --valgrind ]; then
-  T=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-     --show-leak-kinds=definite,indirect "$TEND")
-fi
+. tests/integration/lib_cluster.sh
+tend_under_valgrind "${2:-}"
 
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null &&
-   [ -z "${TEND_PG_BINDIR:-}" ]; then
-  echo "no PostgreSQL server installed (deploy/deps.sh installs it)"
-  [ "${CI:-}" = true ] && exit 1
-  exit 77
-fi
+cluster_require_server
 
-tmp=$(mktemp -d /tmp/tend-ingest.XXXXXX)
-chmod 755 "$tmp"
-export TEND_HOME=$tmp/home
-unset TEND_DATABASE_URL
+cluster_home ingest
 export PGTZ=UTC # psql shows times in UTC
-SOCK=$TEND_HOME/pg/data
 F=tests/cli/fixtures
-
-stop_server() {
-  "$TEND" db down >/dev/null 2>&1 && return
-  local pid
-  pid=$(head -1 "$SOCK/postmaster.pid" 2>/dev/null) || return
-  kill -INT "$pid" 2>/dev/null || return
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return; sleep 0.1; done
-}
-cleanup() { stop_server; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-fail() {
-  echo "FAIL: $*"
-  [ -f "$TEND_HOME/pg/server.log" ] && { echo "--- server.log (tail)"; tail -5 "$TEND_HOME/pg/server.log"; }
-  exit 1
-}
 # run WANT_EXIT ARGS...: runs tend, sets $out, $err and $summary (the last
 # line of stderr), checks the exit code.
 run() {

@@ -10,19 +10,11 @@
 # first run goes under valgrind: no leaks or memory errors in our code).
 set -uo pipefail
 TEND=$1
-T=("$TEND")
-if [ "${2:-}" = --valgrind ]; then
-  T=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-     --show-leak-kinds=definite,indirect "$TEND")
-fi
-tmp=$(mktemp -d /tmp/tend-nightly.XXXXXX)
-chmod 755 "$tmp"
-export TEND_HOME=$tmp/home
-unset TEND_DATABASE_URL TEND_PLAYBOOK
-cleanup() { "$TEND" db down >/dev/null 2>&1; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-PSQL=(psql -h "$TEND_HOME/pg/data" -U tend -d tend -q -t -A -v ON_ERROR_STOP=1)
+. tests/integration/lib_cluster.sh
+tend_under_valgrind "${2:-}"
+cluster_require_server
+cluster_home nightly
+PSQL=(psql -h "$SOCK" -U tend -d tend -q -t -A -v ON_ERROR_STOP=1)
 count() { "${PSQL[@]}" -c "$1"; }
 S=scripts/examples/sample
 NOW=2026-11-22T02:00:00Z
