@@ -174,10 +174,13 @@ void nightly_writer_start(nightly_writer *w) {
 /* COPY text format: backslash is the escape; JSON lines hold no raw tabs
  * or newlines (the encoder escapes control characters). */
 static void copy_field(tend_buf *b, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\\') tend_buf_addc(b, '\\');
-        tend_buf_addc(b, s[i]);
+    const char *end = s + n, *bs;
+    while ((bs = memchr(s, '\\', (size_t)(end - s)))) {
+        tend_buf_add(b, s, (size_t)(bs + 1 - s));
+        tend_buf_addc(b, '\\');
+        s = bs + 1;
     }
+    tend_buf_add(b, s, (size_t)(end - s));
 }
 
 void nightly_writer_line(void *ud, const char *line, size_t len) {
