@@ -25,6 +25,7 @@ typedef struct {
     size_t nrows, cap_rows;
     size_t cap_values;
     uint32_t field_at[TEND_FLAT_MAX]; /* metric field by column position, a cache */
+    tend_flat_record scan;            /* add_metric_row's scratch */
 } staging;
 
 void tend_history_init(tend_history *h) {
@@ -177,22 +178,15 @@ static int add_event_flat(tend_history *h, const tend_flat_record *r) {
     return 1;
 }
 
-static int add_metric_flat(tend_history *h, const tend_flat_record *r) {
-    const char *id;
-    size_t idlen;
-    int64_t day;
-    if (!flat_string(r, "account_id", &id, &idlen) || !flat_time(r, "date", &day) || !tend_flat_finite(r)) return 0;
-    for (int i = 0; i < r->n; i++) {
-        const tend_flat_field *f = &r->f[i];
-        if (f->type != FLAT_NUMBER && f->type != FLAT_NULL &&
-            !((f->klen == 10 && !memcmp(f->key, "account_id", 10)) || (f->klen == 4 && !memcmp(f->key, "date", 4))))
-            return 0;
-    }
+/* Stages one metrics row of account: the numbers of r (other fields are
+ * skipped), as of day. */
+static void stage_metrics(tend_history *h, const char *account, size_t alen, int64_t day,
+                          const tend_flat_record *r) {
     staging *s = stage_of(h);
     s->rows = grow(s->rows, &s->cap_rows, s->nrows + 1, sizeof *s->rows);
     staged_row *row = &s->rows[s->nrows++];
-    row->account = intern_account(&h->m_index, id, idlen);
-    row->row.day = day - (((day % 86400) + 86400) % 86400);
+    row->account = intern_account(&h->m_index, account, alen);
+    row->row.day = day;
     row->row.first = (uint32_t)h->nvalues;
     row->row.count = 0;
     for (int i = 0; i < r->n; i++) {
@@ -210,6 +204,20 @@ static int add_metric_flat(tend_history *h, const tend_flat_record *r) {
         h->nvalues++;
         row->row.count++;
     }
+}
+
+static int add_metric_flat(tend_history *h, const tend_flat_record *r) {
+    const char *id;
+    size_t idlen;
+    int64_t day;
+    if (!flat_string(r, "account_id", &id, &idlen) || !flat_time(r, "date", &day) || !tend_flat_finite(r)) return 0;
+    for (int i = 0; i < r->n; i++) {
+        const tend_flat_field *f = &r->f[i];
+        if (f->type != FLAT_NUMBER && f->type != FLAT_NULL &&
+            !((f->klen == 10 && !memcmp(f->key, "account_id", 10)) || (f->klen == 4 && !memcmp(f->key, "date", 4))))
+            return 0;
+    }
+    stage_metrics(h, id, idlen, day - (((day % 86400) + 86400) % 86400), r);
     return 1;
 }
 
@@ -294,32 +302,12 @@ void tend_history_add_event_row(tend_history *h, const char *account, const char
 
 tend_status tend_history_add_metric_row(tend_history *h, const char *account, int64_t day, const char *metrics_json,
                                         tend_error *err) {
-    tend_flat_record *r = malloc(sizeof *r);
-    if (!r) abort();
-    tend_status st = TEND_OK;
-    if (tend_flat_scan(metrics_json, strlen(metrics_json), r) != 0) {
-        st = tend_fail(err, TEND_EINPUT, "account '%s': metrics of %lld are not a flat JSON object", account,
-                       (long long)day);
-    } else {
-        staging *s = stage_of(h);
-        s->rows = grow(s->rows, &s->cap_rows, s->nrows + 1, sizeof *s->rows);
-        staged_row *row = &s->rows[s->nrows++];
-        row->account = intern_account(&h->m_index, account, strlen(account));
-        row->row.day = day;
-        row->row.first = (uint32_t)h->nvalues;
-        row->row.count = 0;
-        for (int i = 0; i < r->n; i++) {
-            const tend_flat_field *f = &r->f[i];
-            if (f->type != FLAT_NUMBER) continue;
-            h->values = grow(h->values, &s->cap_values, h->nvalues + 1, sizeof *h->values);
-            h->values[h->nvalues].field = intern_name(&h->fields, &h->field_names, &h->nfields, f->key, f->klen);
-            h->values[h->nvalues].value = f->num;
-            h->nvalues++;
-            row->row.count++;
-        }
-    }
-    free(r);
-    return st;
+    tend_flat_record *r = &stage_of(h)->scan;
+    if (tend_flat_scan(metrics_json, strlen(metrics_json), r) != 0)
+        return tend_fail(err, TEND_EINPUT, "account '%s': metrics of %lld are not a flat JSON object", account,
+                         (long long)day);
+    stage_metrics(h, account, strlen(account), day, r);
+    return TEND_OK;
 }
 
 tend_status tend_history_add_event(tend_history *h, json_t *obj, tend_error *err) {
