@@ -207,6 +207,10 @@ static tend_status read_file(tend_notify_config *c, const char *path, tend_error
     if (rc != TEND_OK) return rc;
     const char *key;
     json_t *v;
+    if (is_empty_array(root)) { /* connectors.lua returned {} */
+        json_decref(root);
+        root = json_object();
+    }
     if (!json_is_object(root)) rc = tend_fail(err, TEND_EPLAYBOOK, "%s: must be a JSON object", path);
     else
         json_object_foreach(root, key, v) {
