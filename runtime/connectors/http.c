@@ -25,6 +25,11 @@
  * longer strings are JSON-escaped text (null is empty, objects and arrays
  * their JSON text). Numbers, booleans and keys are kept as written.
  *
+ * From connectors.lua, a table's keys come out in byte order (a Lua table
+ * has none) unless its metatable lists `__jsonorder = { "b", "a" }`, and an
+ * empty table is [] unless its metatable says `__jsontype = "object"`
+ * (lua/json.h).
+ *
  * Templates are compiled here, once, at configure time: prepare() only
  * concatenates, with no Lua. A placeholder that names no known root is a
  * settings error; a path an intent lacks fails that message for good
