@@ -15,7 +15,8 @@ typedef enum {
 
 static const char *const root_names[] = {"id",       "tenant",  "account_id", "kind", "key",    "outbox_id",
                                          "attempt",  "created_at", "payload", "data", "secret", NULL};
-#define KNOWN_ROOTS "id, tenant, account_id, kind, key, outbox_id, attempt, created_at, payload.…, data.…, secret.…"
+#define KNOWN_ROOTS \
+    "id, tenant, account_id, kind, key, outbox_id, attempt, created_at, payload.…, data.…, secret.…"
 
 /* One piece of a compiled template: literal text, or a placeholder. */
 struct tend_tmpl_part {
@@ -196,8 +197,8 @@ done:
 
 /* Compiles the template text s into t. In a body (TEND_TMPL_JSON) the caller
  * writes the quotes; a string that is one placeholder alone is `whole`. */
-int tend_tmpl_compile_text(tend_tmpl *t, tend_tmpl_scope *s, const char *str, size_t len, tend_tmpl_mode md, const char *where, char *err,
-                        size_t cap) {
+int tend_tmpl_compile_text(tend_tmpl *t, tend_tmpl_scope *s, const char *str, size_t len, tend_tmpl_mode md,
+                           const char *where, char *err, size_t cap) {
     const char *p = str, *end = str + len;
     while (p < end) {
         const char *open = NULL;

@@ -22,7 +22,9 @@ static int encode_result(lua_State *L) {
     encode_args *a = lua_touserdata(L, -1);
     lua_pop(L, 1);
     if (!lua_istable(L, -1))
-        return luaL_error(L, "%s: must return a table, e.g. return { connectors = { ... }, routes = { ... } } (it returned %s)",
+        return luaL_error(L,
+                          "%s: must return a table, e.g. return { connectors = { ... }, routes = { ... } } "
+                          "(it returned %s)",
                           a->path, luaL_typename(L, -1));
     tend_json_encode_as(L, -1, a->out, "settings");
     return 0;

@@ -114,7 +114,8 @@ static int declares(const char *line, const char *name) {
 static int lua_line_of(const char *path, const char *name, const char *why) {
     char quoted[256] = "";
     const char *open = strstr(why, "{{"), *close = open ? strstr(open, "}}") : NULL;
-    if (close && close - open < (long)sizeof quoted - 3) snprintf(quoted, sizeof quoted, "%.*s", (int)(close - open + 2), open);
+    if (close && close - open < (long)sizeof quoted - 3)
+        snprintf(quoted, sizeof quoted, "%.*s", (int)(close - open + 2), open);
     FILE *f = fopen(path, "r");
     if (!f) return 0;
     char line[4096];
