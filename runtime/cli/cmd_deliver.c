@@ -54,7 +54,7 @@ const char tend_help_deliver[] =
     "  TEND_WEBHOOK_URL, TEND_WEBHOOK_SECRET   a Standard Webhooks connector `webhook`\n"
     "                                          (kind webhook goes to it)\n"
     "  TEND_ROUTES          routes, e.g. \"notify=webhook,email:welcome=file,*=file\"\n"
-    "  TEND_CONNECTORS      a connectors.json to use\n"
+    "  TEND_CONNECTORS      a connectors.json (or .lua) to use\n"
     "  TEND_CONNECTOR_PATH  folders of connector plugins (*.so), colon-separated\n"
     "\n"
     "SIGINT/SIGTERM: stop claiming, finish what is in flight, record it, exit.\n"

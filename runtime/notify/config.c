@@ -109,20 +109,29 @@ static int declares(const char *line, const char *name) {
 }
 
 /* Where in a connectors.lua a connector's problem stands, best effort: the
- * line of the placeholder the message quotes, after the line declaring the
- * connector, else that line; 0 when the connector's line is not found. */
+ * line of the placeholder the message quotes, or of the setting it names
+ * ("timeout"), after the line declaring the connector; else that line; 0
+ * when the connector's line is not found. */
 static int lua_line_of(const char *path, const char *name, const char *why) {
-    char quoted[256] = "";
+    char quoted[256] = "", setting[64] = "";
     const char *open = strstr(why, "{{"), *close = open ? strstr(open, "}}") : NULL;
     if (close && close - open < (long)sizeof quoted - 3)
         snprintf(quoted, sizeof quoted, "%.*s", (int)(close - open + 2), open);
+    const char *q = strchr(why, '"'), *qe = q ? strchr(q + 1, '"') : NULL;
+    if (!quoted[0] && qe && qe - q - 1 > 0 && qe - q - 1 < (long)sizeof setting) {
+        snprintf(setting, sizeof setting, "%.*s", (int)(qe - q - 1), q + 1);
+        for (const char *c = setting; *c; c++)
+            if (!word_char(*c)) setting[0] = 0;
+    }
     FILE *f = fopen(path, "r");
     if (!f) return 0;
     char line[4096];
     int at = 0, found = 0;
     for (int n = 1; fgets(line, sizeof line, f); n++) {
-        if (!found && declares(line, name)) found = at = n;
-        else if (found && quoted[0] && strstr(line, quoted)) {
+        if (!found && declares(line, name)) {
+            found = at = n;
+            if (setting[0] && declares(line, setting)) break; /* a one-line declaration */
+        } else if (found && ((quoted[0] && strstr(line, quoted)) || (setting[0] && declares(line, setting)))) {
             at = n;
             break;
         }
@@ -158,21 +167,22 @@ static tend_status add_instance(tend_notify_config *c, const char *name, json_t 
     if (!(in->name = strdup(name))) return tend_fail(err, TEND_EMEMORY, "out of memory");
     in->type = e->type;
     c->ninst++;
-    tend_status rc = common_settings(in, o, source, err);
-    if (rc != TEND_OK) return rc;
-    char *text = json_dumps(o, JSON_COMPACT);
     char why[512] = "";
-    int ok = text && e->type->configure(&c->host, name, text, &in->state, why, sizeof why) == 0;
-    free(text);
-    if (!ok) {
+    tend_error common;
+    if (common_settings(in, o, source, &common) != TEND_OK) { /* "source: connector 'x': ..." */
+        size_t skip = strlen(source) + 2;
+        snprintf(why, sizeof why, "%.500s", strlen(common.msg) > skip ? common.msg + skip : common.msg);
+    } else {
+        char *text = json_dumps(o, JSON_COMPACT);
+        int ok = text && e->type->configure(&c->host, name, text, &in->state, why, sizeof why) == 0;
+        free(text);
+        if (ok) return TEND_OK;
         in->state = NULL;
-        int line = is_lua(source) ? lua_line_of(source, name, why) : 0;
-        if (line > 0)
-            return tend_fail(err, TEND_EPLAYBOOK, "%s:%d: %s", source, line,
-                             why[0] ? why : "the connector rejected its settings");
-        return tend_fail(err, TEND_EPLAYBOOK, "%s: %s", source, why[0] ? why : "the connector rejected its settings");
+        if (!why[0]) snprintf(why, sizeof why, "connector '%s' rejected its settings", name);
     }
-    return TEND_OK;
+    int line = is_lua(source) ? lua_line_of(source, name, why) : 0;
+    if (line > 0) return tend_fail(err, TEND_EPLAYBOOK, "%s:%d: %s", source, line, why);
+    return tend_fail(err, TEND_EPLAYBOOK, "%s: %s", source, why);
 }
 
 /* connectors.json as it is, or connectors.lua evaluated once in a sandbox
