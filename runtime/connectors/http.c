@@ -8,8 +8,8 @@
  *     url     = "https://desk.example.com/api/accounts/{{account_id}}/tickets",
  *     secrets = { "DESK_TOKEN" },                         -- env variables it may read
  *     headers = { Authorization = "Bearer {{secret.DESK_TOKEN}}" },
- *     body    = { ticket = { subject = "{{payload.title}}", owner = "{{payload.owner}}",
- *                            details = "{{data}}", priority = 2, tags = { "tend", "{{payload.rule}}" } } },
+ *     body    = { ticket = { subject = "{{payload.text}}", owner = "{{payload.to}}",
+ *                            details = "{{payload}}", priority = 2, tags = { "tend", "{{payload.rule}}" } } },
  *     success = { 200, 201, 409 },                        -- default: 2xx
  *   }
  *
@@ -31,9 +31,10 @@
  * (lua/json.h).
  *
  * Templates are compiled once, at configure time (http_template.c):
- * prepare() only concatenates, with no Lua. A placeholder that names no known root is a
- * settings error; a path an intent lacks fails that message for good
- * (TEND_PREPARE_FAILED: dead-lettered with the placeholder named).
+ * prepare() only concatenates, with no Lua. A placeholder that names no
+ * known root is a settings error; a path an intent lacks fails that
+ * message for good (TEND_PREPARE_FAILED: dead-lettered with the
+ * placeholder named).
  *
  * Without `body`, POST/PUT/PATCH send the standard envelope (as webhook,
  * unsigned) and GET/DELETE nothing; `body = false` sends nothing. Every
