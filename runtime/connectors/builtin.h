@@ -6,5 +6,6 @@
 
 extern const tend_connector_type tend_connector_file;
 extern const tend_connector_type tend_connector_webhook;
+extern const tend_connector_type tend_connector_http;
 
 #endif

@@ -77,6 +77,10 @@ typedef struct tend_response {
     const void *host_data;       /* the host's: pass back to host->header() */
 } tend_response;
 
+/* What prepare() returns when a message can never be sent as it is: the
+ * row is dead-lettered at once, with err as its last error. */
+#define TEND_PREPARE_FAILED (-2)
+
 /* Owned by the host; built with the setters of tend_connector_host. */
 typedef struct tend_request tend_request;
 
@@ -135,7 +139,9 @@ typedef struct tend_connector_type {
     int (*configure)(const tend_connector_host *host, const char *instance, const char *config, void **state,
                      char *err, size_t cap);
 
-    /* HTTP connectors: build the request for m. */
+    /* HTTP connectors: build the request for m. -1: this attempt failed
+     * and is retried on the schedule; TEND_PREPARE_FAILED: m can never be
+     * built (a field its template needs is missing), dead-letter it now. */
     int (*prepare)(void *state, const tend_message *m, tend_request *req, char *err, size_t cap);
     /* Optional: the verdict on the answer to a prepared request. NULL:
      * host->classify_http. */

@@ -14,6 +14,7 @@
 static const tend_connector_type *const builtins[] = {
     &tend_connector_file,
     &tend_connector_webhook,
+    &tend_connector_http,
     NULL,
 };
 

@@ -39,6 +39,7 @@ static tend_status list_files(const char *dir, char ***out, size_t *n, tend_erro
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
         if (len < 5 || strcmp(e->d_name + len - 4, ".lua") != 0 || e->d_name[0] == '.') continue;
+        if (strcmp(e->d_name, "connectors.lua") == 0) continue; /* settings for tend deliver, not rules */
         char path[4096];
         struct stat st;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);

@@ -22,7 +22,8 @@ typedef struct {
 
 typedef struct tend_playbook tend_playbook;
 
-/* Loads every *.lua file of dir in name order and validates the result.
+/* Loads every *.lua file of dir in name order (but connectors.lua, the
+ * settings of tend deliver) and validates the result.
  * On TEND_EPLAYBOOK, problems holds one "file:line: message" per line. */
 tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, tend_playbook **out,
                                tend_buf *problems, tend_error *err);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "connectors/host.h"
+#include "lua/datafile.h"
 
 static int valid_name(const char *s) {
     if (!*s) return 0;
@@ -84,6 +85,61 @@ static tend_status common_settings(tend_connector_instance *in, json_t *o, const
     return TEND_OK;
 }
 
+static int is_lua(const char *path) {
+    size_t n = strlen(path);
+    return n > 4 && !strcmp(path + n - 4, ".lua");
+}
+
+static int word_char(char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+/* Whether line declares the key `name` ("name =" or ["name"] =). */
+static int declares(const char *line, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = strstr(line, name); p; p = strstr(p + 1, name)) {
+        const char *e = p + n;
+        int quoted = p > line && (p[-1] == '"' || p[-1] == '\'') && (*e == '"' || *e == '\'');
+        if (quoted) e++, e += *e == ']';
+        else if ((p > line && word_char(p[-1])) || word_char(*e)) continue;
+        while (*e == ' ' || *e == '\t') e++;
+        if (e[0] == '=' && e[1] != '=') return 1;
+    }
+    return 0;
+}
+
+/* Where in a connectors.lua a connector's problem stands, best effort: the
+ * line of the placeholder the message quotes, or of the setting it names
+ * ("timeout"), after the line declaring the connector; else that line; 0
+ * when the connector's line is not found. */
+static int lua_line_of(const char *path, const char *name, const char *why) {
+    char quoted[256] = "", setting[64] = "";
+    const char *open = strstr(why, "{{"), *close = open ? strstr(open, "}}") : NULL;
+    if (close && close - open < (long)sizeof quoted - 3)
+        snprintf(quoted, sizeof quoted, "%.*s", (int)(close - open + 2), open);
+    const char *q = strchr(why, '"'), *qe = q ? strchr(q + 1, '"') : NULL;
+    if (!quoted[0] && qe && qe - q - 1 > 0 && qe - q - 1 < (long)sizeof setting) {
+        snprintf(setting, sizeof setting, "%.*s", (int)(qe - q - 1), q + 1);
+        for (const char *c = setting; *c; c++)
+            if (!word_char(*c)) setting[0] = 0;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[4096];
+    int at = 0, found = 0;
+    for (int n = 1; fgets(line, sizeof line, f); n++) {
+        if (!found && declares(line, name)) {
+            found = at = n;
+            if (setting[0] && declares(line, setting)) break; /* a one-line declaration */
+        } else if (found && ((quoted[0] && strstr(line, quoted)) || (setting[0] && declares(line, setting)))) {
+            at = n;
+            break;
+        }
+    }
+    fclose(f);
+    return at;
+}
+
 static tend_status add_instance(tend_notify_config *c, const char *name, json_t *o, const char *source,
                                 tend_error *err) {
     if (!valid_name(name))
@@ -111,26 +167,61 @@ static tend_status add_instance(tend_notify_config *c, const char *name, json_t 
     if (!(in->name = strdup(name))) return tend_fail(err, TEND_EMEMORY, "out of memory");
     in->type = e->type;
     c->ninst++;
-    tend_status rc = common_settings(in, o, source, err);
-    if (rc != TEND_OK) return rc;
-    char *text = json_dumps(o, JSON_COMPACT);
     char why[512] = "";
-    int ok = text && e->type->configure(&c->host, name, text, &in->state, why, sizeof why) == 0;
-    free(text);
-    if (!ok) {
+    tend_error common;
+    if (common_settings(in, o, source, &common) != TEND_OK) { /* "source: connector 'x': ..." */
+        size_t skip = strlen(source) + 2;
+        snprintf(why, sizeof why, "%.500s", strlen(common.msg) > skip ? common.msg + skip : common.msg);
+    } else {
+        char *text = json_dumps(o, JSON_COMPACT);
+        int ok = text && e->type->configure(&c->host, name, text, &in->state, why, sizeof why) == 0;
+        free(text);
+        if (ok) return TEND_OK;
         in->state = NULL;
-        return tend_fail(err, TEND_EPLAYBOOK, "%s: %s", source, why[0] ? why : "the connector rejected its settings");
+        if (!why[0]) snprintf(why, sizeof why, "connector '%s' rejected its settings", name);
     }
-    return TEND_OK;
+    int line = is_lua(source) ? lua_line_of(source, name, why) : 0;
+    if (line > 0) return tend_fail(err, TEND_EPLAYBOOK, "%s:%d: %s", source, line, why);
+    return tend_fail(err, TEND_EPLAYBOOK, "%s: %s", source, why);
 }
 
-static tend_status read_file(tend_notify_config *c, const char *path, tend_error *err) {
+/* connectors.json as it is, or connectors.lua evaluated once in a sandbox
+ * of its own into the same structure (see lua/datafile.h). */
+static tend_status load_settings(const char *path, json_t **root, tend_error *err) {
     json_error_t je;
-    json_t *root = json_load_file(path, 0, &je);
-    if (!root) return tend_fail(err, TEND_EPLAYBOOK, "%s:%d: %s", path, je.line, je.text);
-    tend_status rc = TEND_OK;
+    if (!is_lua(path)) {
+        *root = json_load_file(path, 0, &je);
+        return *root ? TEND_OK : tend_fail(err, TEND_EPLAYBOOK, "%s:%d: %s", path, je.line, je.text);
+    }
+    tend_buf text = {0};
+    char dir[PATH_MAX]; /* `require` finds modules next to the file */
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = 0;
+    else snprintf(dir, sizeof dir, ".");
+    tend_datafile_opts o = {.playbook_dir = dir};
+    tend_status rc = tend_datafile_eval(path, &o, &text, err);
+    if (rc == TEND_OK) {
+        *root = json_loadb(text.data ? text.data : "", text.len, 0, &je);
+        if (!*root) rc = tend_fail(err, TEND_EPLAYBOOK, "%s: %s", path, je.text);
+    }
+    tend_buf_free(&text);
+    return rc;
+}
+
+/* An empty Lua table comes out as [], which stands for {} here. */
+static int is_empty_array(const json_t *v) { return json_is_array(v) && json_array_size(v) == 0; }
+
+static tend_status read_file(tend_notify_config *c, const char *path, tend_error *err) {
+    json_t *root = NULL;
+    tend_status rc = load_settings(path, &root, err);
+    if (rc != TEND_OK) return rc;
     const char *key;
     json_t *v;
+    if (is_empty_array(root)) { /* connectors.lua returned {} */
+        json_decref(root);
+        root = json_object();
+    }
     if (!json_is_object(root)) rc = tend_fail(err, TEND_EPLAYBOOK, "%s: must be a JSON object", path);
     else
         json_object_foreach(root, key, v) {
@@ -138,12 +229,14 @@ static tend_status read_file(tend_notify_config *c, const char *path, tend_error
                 rc = tend_fail(err, TEND_EPLAYBOOK, "%s: unknown key \"%s\" (known: connectors, routes)", path, key);
                 break;
             }
-            if (!json_is_object(v)) {
+            if (!json_is_object(v) && !is_empty_array(v)) {
                 rc = tend_fail(err, TEND_EPLAYBOOK, "%s: \"%s\" must be an object", path, key);
                 break;
             }
         }
     json_t *conns = json_object_get(root, "connectors"), *routes = json_object_get(root, "routes");
+    if (is_empty_array(conns)) conns = NULL;
+    if (is_empty_array(routes)) routes = NULL;
     if (rc == TEND_OK && conns)
         json_object_foreach(conns, key, v) {
             if ((rc = add_instance(c, key, v, path, err)) != TEND_OK) break;
@@ -194,8 +287,13 @@ tend_status tend_notify_config_load(tend_notify_config *c, const tend_notify_con
     if (o->file) snprintf(path, sizeof path, "%s", o->file);
     else if (env_file && *env_file) snprintf(path, sizeof path, "%s", env_file);
     else if (o->playbook_dir && *o->playbook_dir) {
+        char lua[PATH_MAX];
         snprintf(path, sizeof path, "%s/connectors.json", o->playbook_dir);
-        if (!exists(path)) path[0] = 0;
+        snprintf(lua, sizeof lua, "%s/connectors.lua", o->playbook_dir);
+        if (exists(path) && exists(lua))
+            return tend_fail(err, TEND_EPLAYBOOK,
+                             "%s: the playbook has both connectors.json and connectors.lua: keep one", o->playbook_dir);
+        if (!exists(path)) snprintf(path, sizeof path, "%s", exists(lua) ? lua : "");
     }
     if (path[0]) {
         if (!exists(path)) return tend_fail(err, TEND_EPLAYBOOK, "%s: no such file", path);

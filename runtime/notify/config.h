@@ -1,8 +1,10 @@
 /* Which connectors exist and where each outbox row goes.
  *
  * Settings come from a JSON file — `--connectors FILE`, else
- * $TEND_CONNECTORS, else connectors.json in the playbook folder — and from
- * the environment:
+ * $TEND_CONNECTORS, else connectors.json in the playbook folder — or from
+ * a Lua file returning the same structure (a FILE ending in .lua, or the
+ * playbook's connectors.lua; both in one folder is an error), evaluated
+ * once in a sandbox of its own (lua/datafile.h), and from the environment:
  *
  *   {"connectors": {"crm":  {"type": "webhook", "url_env": "CRM_URL", "secret_env": "CRM_SECRET",
  *                            "retry": ["0s", "5s", "5m"], "timeout": "10s"},

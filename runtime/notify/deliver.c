@@ -298,6 +298,7 @@ static void start(loop *l, tend_outbox_row *row) {
     s->headers.len = 0;
     s->curl_error[0] = 0;
     int rc = in->type->prepare(in->state, &m, &s->req, why, sizeof why);
+    int never = rc == TEND_PREPARE_FAILED; /* cannot be built: dead-letter it, no retry helps */
     if (rc == 0 && s->req.bad) rc = -1, snprintf(why, sizeof why, "%s", s->req.why);
     if (rc == 0 && !s->easy && !(s->easy = curl_easy_init())) rc = -1, snprintf(why, sizeof why, "out of memory");
     if (rc == 0) rc = setup(s, &m, why, sizeof why);
@@ -306,7 +307,7 @@ static void start(loop *l, tend_outbox_row *row) {
     if (rc != 0) {
         finished *f = finish(l, &s->row);
         f->a.connector = in->name;
-        tend_verdict v = {.kind = TEND_RETRY, .retry_after = -1};
+        tend_verdict v = {.kind = never ? TEND_FAILED : TEND_RETRY, .retry_after = -1};
         snprintf(v.error, sizeof v.error, "connector '%.60s': %.180s", in->name, why[0] ? why : "prepare failed");
         decide(l, f, in, &v);
         return;

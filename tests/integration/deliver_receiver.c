@@ -20,6 +20,10 @@
  * /status/CODE always answers CODE; /status/CODE/retry-after/S adds
  * Retry-After: S; /flaky/N answers 503 to the first N requests of each
  * webhook-id, then 200; /stall/MS answers 200 after MS milliseconds. A request with a bad signature answers 401.
+ * --requests F also logs every request whole, one tab-separated line:
+ *   method  path  headers  body
+ * headers being "Name: value" joined by " | " in the order received.
+ * Without a webhook-id, /flaky/N counts by the Idempotency-Key header.
  * SIGTERM or SIGINT: exits. */
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
@@ -165,7 +169,7 @@ static unsigned char key[256];
 static int key_len = -1;
 static unsigned long long seed;
 static int fail_pct, stall_pct, stall_ms = 1500;
-static FILE *logf;
+static FILE *logf, *requests_log;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long long requests, connections;
 /* /flaky/N: answers given per id */
@@ -262,7 +266,7 @@ static void *serve(void *arg) {
         }
         sscanf(head, "%*s %511s", path);
         char id[256] = "-", ts[64] = "-", sigh[1024] = "-";
-        header(head, "webhook-id", id, sizeof id);
+        if (!header(head, "webhook-id", id, sizeof id)) header(head, "Idempotency-Key", id, sizeof id);
         header(head, "webhook-timestamp", ts, sizeof ts);
         header(head, "webhook-signature", sigh, sizeof sigh);
         char *body = buf + head_len;
@@ -272,6 +276,19 @@ static void *serve(void *arg) {
         int code = 200, stall = 0, ms = stall_ms;
         char extra[128] = "";
         pthread_mutex_lock(&mu);
+        if (requests_log) {
+            char method[16] = "-";
+            sscanf(head, "%15s", method);
+            fprintf(requests_log, "%s\t%s\t", method, path);
+            const char *line = strstr(head, "\r\n");
+            for (int first = 1; line && line[2] && line[2] != '\r'; first = 0) {
+                const char *e = strstr(line + 2, "\r\n");
+                fprintf(requests_log, "%s%.*s", first ? "" : " | ", (int)(e - line - 2), line + 2);
+                line = e;
+            }
+            fprintf(requests_log, "\t%s\n", body);
+            fflush(requests_log);
+        }
         unsigned long long nreq = ++requests;
         int code_arg = 0, ra = -1;
         if (!strcmp(sig, "bad") || !strcmp(sig, "stale")) code = 401;
@@ -324,6 +341,11 @@ int main(int argc, char **argv) {
             const char *s = argv[i + 1];
             if (!strncmp(s, "whsec_", 6)) s += 6;
             key_len = unb64(s, key, sizeof key);
+        } else if (!strcmp(argv[i], "--requests")) {
+            if (!(requests_log = fopen(argv[i + 1], "a"))) {
+                perror(argv[i + 1]);
+                return 1;
+            }
         } else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--fail")) fail_pct = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--stall")) stall_pct = atoi(argv[i + 1]);
