@@ -35,6 +35,7 @@ const char tend_help_deliver[] =
     "  --until-empty       go on until nothing is due (retries coming due meanwhile too)\n"
     "  --drain             go on until no row is pending at all, waiting for scheduled\n"
     "                      retries (with the default schedule that can take days)\n"
+    "                      and for rows held by quiet hours to come due\n"
     "  --concurrency N     requests in flight at most (default 32)\n"
     "  --lease SECONDS     how long a claimed row is reserved (default: 4 times the\n"
     "                      longest connector timeout, at least 60)\n"
