@@ -69,7 +69,8 @@ const char tend_help_deliver[] =
     "SIGINT/SIGTERM: stop claiming, finish what is in flight, record it, exit.\n"
     "\n"
     "Exit: 0 done (failed deliveries are retried or dead-lettered, not errors);\n"
-    "2 usage; 3 connector settings or schema; 4 database unavailable.\n";
+    "2 usage; 3 connector settings, schema, or a playbook that does not load (or whose\n"
+    "quiet hours name a time zone the database does not know); 4 database unavailable.\n";
 
 static volatile sig_atomic_t stop_requested;
 

@@ -197,6 +197,25 @@ echo 'segment "all" { touch = "tech" }' >"$tmp/plain/rules.lua"
 queue beta night:1 2026-01-06T01:00:00Z
 "${T[@]}" deliver --playbook "$tmp/plain" --now 2026-01-06T02:00:00Z >"$tmp/out" 2>&1 || fail "deliver without a policy"
 has "$tmp/out" "^tend deliver: 1 sent, 0 to retry, 0 dead-lettered, 0 held \(" "no policy"
+# Quiet hours inside one day (a lunch break), in the default zone UTC.
+mkdir -p "$tmp/lunch"
+printf 'segment "all" { touch = "tech" }\nsend_policy { quiet_hours { from = "12:00", to = "14:00" } }\n' >"$tmp/lunch/rules.lua"
+queue beta lunch:1 2026-01-07T11:00:00Z
+queue beta lunch:2 2026-01-07T12:59:00Z
+"${T[@]}" deliver --playbook "$tmp/lunch" --now 2026-01-07T11:30:00Z >"$tmp/out" 2>&1 || fail "deliver before lunch"
+has "$tmp/out" "^tend deliver: 1 sent, 0 to retry, 0 dead-lettered, 0 held, 0 capped, 0 in quiet hours" "before lunch"
+"${T[@]}" deliver --playbook "$tmp/lunch" --now 2026-01-07T13:30:00Z >"$tmp/out" 2>&1 || fail "deliver at lunch"
+has "$tmp/out" "^tend deliver: 0 sent, 0 to retry, 0 dead-lettered, 0 held, 0 capped, 1 in quiet hours" "at lunch"
+[ "$(q "select held_until from outbox where dedupe_key = 'lunch:2'")" = "2026-01-07 14:00:00+00" ] || fail "lunch: held until"
+"${T[@]}" deliver --playbook "$tmp/lunch" --now 2026-01-07T14:00:00Z >"$tmp/out" 2>&1 || fail "deliver after lunch"
+has "$tmp/out" "^tend deliver: 1 sent" "after lunch"
+# A policy that does not load stops tend deliver before it sends anything.
+mkdir -p "$tmp/broken"
+printf 'segment "all" { touch = "tech" }\nsend_policy { cap { per = "team", max = 3, within = "7d" } }\n' >"$tmp/broken/rules.lua"
+queue beta broken:1 2026-01-07T11:00:00Z
+"$TEND" deliver --playbook "$tmp/broken" >"$tmp/out" 2>&1; [ $? = 3 ] || fail "a broken policy: want exit 3"
+has "$tmp/out" "broken/rules.lua:2: cap: 'per' must be \"contact\" or \"account\", got 'team'" "a broken policy"
+[ "$(status_of broken:1)" = pending ] || fail "a broken policy: the row is $(status_of broken:1)"
 sed -i 's#timezone = "America/Sao_Paulo"#timezone = "Atlantis/Capital"#' "$PB/rules.lua"
 deliver; [ $? = 3 ] || fail "an unknown default zone: want exit 3"
 has "$tmp/err" "rules.lua:13: quiet_hours: the database knows no time zone 'Atlantis/Capital'" "unknown default zone"
