@@ -47,7 +47,8 @@ const char tend_help_deliver[] =
     "  --now TIME          act as of TIME, an ISO time not in the future (tests and\n"
     "                      replays): only rows due by then, and the send policy's\n"
     "                      quiet hours and windows judged at then\n"
-    "  --verbose           a line per attempt on stdout\n"
+    "  --verbose           a line per attempt on stdout (and per row the send\n"
+    "                      policy held or capped, with why)\n"
     "  --quiet             no summary\n"
     "\n"
     "Connectors (see README \"Notifications\"): rows go to the `file` connector,\n"
@@ -206,6 +207,7 @@ int tend_cmd_deliver(int argc, char **argv) {
     if (st == TEND_OK) st = tend_outbox_connect(&db, &err);
     if (st == TEND_OK && has_policy) {
         policy.report = stderr;
+        policy.verbose = verbose ? stdout : NULL;
         st = tend_policy_check(db, &policy, &err);
         o.policy = &policy;
     }

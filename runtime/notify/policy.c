@@ -511,6 +511,9 @@ tend_status tend_policy_apply(PGconn *c, tend_send_policy *p, const char *worker
             if (k->what == HOLD) st->held++;
             else if (k->what == CAP) st->capped++;
             else if (k->what == ADMIT) st->admitted++;
+            if (p->verbose && (k->what == HOLD || k->what == CAP))
+                fprintf(p->verbose, "%-6s %lld %s: %s\n", k->what == HOLD ? "quiet" : "capped", rows[k->row].id,
+                        rows[k->row].key, k->reason);
         }
     }
     size_t out = 0;

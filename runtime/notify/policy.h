@@ -50,6 +50,7 @@ typedef struct {
     char timezone[80];      /* the default zone */
     char quiet_where[256];
     FILE *report;           /* unknown account zones are reported here, once each; NULL: not */
+    FILE *verbose;          /* a line per held or capped row (tend deliver --verbose); NULL: none */
     /* Zone names already checked against the server this run. */
     char **zones;
     int *zone_ok;

@@ -92,7 +92,8 @@ q "update outbox set created_at = '2026-01-05T02:00:01Z' where dedupe_key = 'eu:
 key() { q "select dedupe_key from outbox where account_id = '$1' and (payload->>'template' = '$2' or payload->>'channel' = '$2' or payload->>'target' = '$2')"; }
 
 # 1 + 2. 03:00 UTC: noon in Tokyo, midnight in Sao Paulo.
-deliver --now 2026-01-05T03:00:00Z || fail "deliver at 03:00: $(cat "$tmp/err")"
+deliver --now 2026-01-05T03:00:00Z --verbose || fail "deliver at 03:00: $(cat "$tmp/err")"
+has "$tmp/out" "^quiet +[0-9]+ $(key beta one): quiet hours 20:00–08:00 America/Sao_Paulo: held until" "--verbose: a held row"
 # acme: 3 emails + r5 + r6 sent; email four capped (contact), r7 capped (account: 5 already);
 # beta and mars: their webhooks go (quiet hours name email and notify only), the rest wait.
 has "$tmp/out" "^tend deliver: 7 sent, 0 to retry, 0 dead-lettered, 0 held, 3 capped, 12 in quiet hours" "03:00"
@@ -143,9 +144,10 @@ has "$tmp/out" "^  policy +quiet hours 20:00–08:00 America/Sao_Paulo" "show: t
 has "$tmp/out" "^  status +capped by the send policy: never sent" "show: capped"
 
 # 2. A minute before 08:00 in Sao Paulo nothing goes; at 08:00 the held rows do.
-deliver --now 2026-01-05T10:59:00Z || fail "deliver at 10:59: $(cat "$tmp/err")"
+deliver --now 2026-01-05T10:59:00Z --verbose || fail "deliver at 10:59: $(cat "$tmp/err")"
 has "$tmp/out" "^tend deliver: 0 sent, 0 to retry, 0 dead-lettered, 0 held, 0 capped, 0 in quiet hours" "10:59"
-deliver --now 2026-01-05T11:00:00Z || fail "deliver at 11:00: $(cat "$tmp/err")"
+deliver --now 2026-01-05T11:00:00Z --verbose || fail "deliver at 11:00: $(cat "$tmp/err")"
+has "$tmp/out" "^capped [0-9]+ $(key beta four): capped: at most 3 email per contact per 7d" "--verbose: a capped row"
 # beta and mars each: three emails and r5 (with the webhook, 5 today); email four and r7 capped.
 has "$tmp/out" "^tend deliver: 8 sent, 0 to retry, 0 dead-lettered, 0 held, 4 capped, 0 in quiet hours" "11:00"
 for a in beta mars; do
