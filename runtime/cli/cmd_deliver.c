@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/isotime.h"
 #include "cli/cli.h"
 #include "notify/config.h"
 #include "notify/deliver.h"
@@ -34,15 +35,20 @@ const char tend_help_deliver[] =
     "  --until-empty       go on until nothing is due (retries coming due meanwhile too)\n"
     "  --drain             go on until no row is pending at all, waiting for scheduled\n"
     "                      retries (with the default schedule that can take days)\n"
+    "                      and for rows held by quiet hours to come due\n"
     "  --concurrency N     requests in flight at most (default 32)\n"
     "  --lease SECONDS     how long a claimed row is reserved (default: 4 times the\n"
     "                      longest connector timeout, at least 60)\n"
     "  --limit N           send at most N rows (without --until-empty/--drain)\n"
     "  --tenant T          only this tenant's rows (default: every tenant)\n"
-    "  --playbook DIR      the playbook whose connectors.json or connectors.lua to use\n"
-    "                      (default: $TEND_PLAYBOOK)\n"
+    "  --playbook DIR      the playbook whose send_policy and connectors.json or\n"
+    "                      connectors.lua to use (default: $TEND_PLAYBOOK)\n"
     "  --connectors FILE   connector settings from FILE instead (.json, or .lua)\n"
-    "  --verbose           a line per attempt on stdout\n"
+    "  --now TIME          act as of TIME, an ISO time not in the future (tests and\n"
+    "                      replays): only rows due by then, and the send policy's\n"
+    "                      quiet hours and windows judged at then\n"
+    "  --verbose           a line per attempt on stdout (and per row the send\n"
+    "                      policy held or capped, with why)\n"
     "  --quiet             no summary\n"
     "\n"
     "Connectors (see README \"Notifications\"): rows go to the `file` connector,\n"
@@ -57,10 +63,18 @@ const char tend_help_deliver[] =
     "  TEND_CONNECTORS      a connectors.json (or .lua) to use\n"
     "  TEND_CONNECTOR_PATH  folders of connector plugins (*.so), colon-separated\n"
     "\n"
+    "Send policy: when the playbook declares send_policy { cap {...},\n"
+    "quiet_hours {...} }, every claimed row passes it before it is sent. A row\n"
+    "due in the account's quiet hours (attrs.timezone, else the policy's zone)\n"
+    "waits, unsent, until they end; a row over a cap (per contact or account,\n"
+    "over a rolling window, counting every rule and channel) is marked capped\n"
+    "with the reason and never sent. Both show in tend outbox and tend explain.\n"
+    "\n"
     "SIGINT/SIGTERM: stop claiming, finish what is in flight, record it, exit.\n"
     "\n"
     "Exit: 0 done (failed deliveries are retried or dead-lettered, not errors);\n"
-    "2 usage; 3 connector settings or schema; 4 database unavailable.\n";
+    "2 usage; 3 connector settings, schema, or a playbook that does not load (or whose\n"
+    "quiet hours name a time zone the database does not know); 4 database unavailable.\n";
 
 static volatile sig_atomic_t stop_requested;
 
@@ -114,12 +128,15 @@ int tend_cmd_deliver(int argc, char **argv) {
         {"limit", required_argument, NULL, 'n'},   {"tenant", required_argument, NULL, 't'},
         {"playbook", required_argument, NULL, 'p'}, {"connectors", required_argument, NULL, 'C'},
         {"verbose", no_argument, NULL, 'v'},       {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"now", required_argument, NULL, 'N'},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     tend_deliver_opts o = {.mode = TEND_DELIVER_ONCE, .concurrency = 32};
     tend_notify_config_opts co = {.playbook_dir = getenv("TEND_PLAYBOOK")};
     int quiet = 0, verbose = 0, c;
     double v;
+    char now_text[21];
+    int64_t now_at;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
@@ -147,6 +164,14 @@ int tend_cmd_deliver(int argc, char **argv) {
         case 't': o.tenant = optarg; break;
         case 'p': co.playbook_dir = optarg; break;
         case 'C': co.file = optarg; break;
+        case 'N':
+            if (tend_time_parse(optarg, strlen(optarg), &now_at) != 0)
+                return tend_usage_error("deliver", "--now must be an ISO time like 2026-11-22T23:00:00Z, not '%s'", optarg);
+            if (now_at > (int64_t)time(NULL) + 60)
+                return tend_usage_error("deliver", "--now %s is in the future: deliver cannot send early", optarg);
+            tend_time_format(now_at, now_text);
+            o.now = now_text;
+            break;
         case 'v': verbose = 1; break;
         case 'q': quiet = 1; break;
         case 'h': return tend_cmd_help(2, (char *[]){"help", "deliver", NULL});
@@ -156,6 +181,7 @@ int tend_cmd_deliver(int argc, char **argv) {
     if (optind < argc) return tend_usage_error("deliver", "unexpected argument '%s'", argv[optind]);
     if (o.limit && o.mode != TEND_DELIVER_ONCE)
         return tend_usage_error("deliver", "--limit goes without --until-empty and --drain");
+    if (o.now && o.mode == TEND_DELIVER_DRAIN) return tend_usage_error("deliver", "--now goes without --drain");
 
     tend_error err;
     tend_pg_home home;
@@ -174,8 +200,20 @@ int tend_cmd_deliver(int argc, char **argv) {
     if (st == TEND_OK && o.lease_s > 0 && o.lease_s <= tend_deliver_max_timeout(&cfg))
         st = tend_fail(&err, TEND_EUSAGE, "--lease %.0f must be longer than the longest connector timeout (%.1f s)",
                        o.lease_s, tend_deliver_max_timeout(&cfg));
+    tend_send_policy policy = {0};
+    tend_buf problems = {0};
+    int has_policy = 0;
+    if (st == TEND_OK) st = tend_policy_load(co.playbook_dir, &policy, &has_policy, &problems, &err);
+    if (problems.len) fputs(tend_buf_cstr(&problems), stderr);
+    tend_buf_free(&problems);
     PGconn *db = NULL;
     if (st == TEND_OK) st = tend_outbox_connect(&db, &err);
+    if (st == TEND_OK && has_policy) {
+        policy.report = stderr;
+        policy.verbose = verbose ? stdout : NULL;
+        st = tend_policy_check(db, &policy, &err);
+        o.policy = &policy;
+    }
     int code = 0;
     if (st != TEND_OK) {
         fprintf(stderr, "tend deliver: %s\n", err.msg);
@@ -206,12 +244,14 @@ int tend_cmd_deliver(int argc, char **argv) {
         if (!quiet) {
             printf("tend deliver: %lld sent, %lld to retry, %lld dead-lettered, %lld held", ds.sent, ds.retried,
                    ds.dead, ds.held + ds.parked);
+            if (has_policy) printf(", %lld capped, %lld in quiet hours", ds.policy.capped, ds.policy.held);
             printf(" (%lld attempts, %lld new connections, %.1f s, %.0f/s)%s\n", ds.attempts, ds.connections,
                    ds.seconds, ds.seconds > 0 ? (double)ds.attempts / ds.seconds : 0.0,
                    stop_requested ? ", stopped by a signal" : "");
         }
     }
     if (db) PQfinish(db);
+    tend_policy_free(&policy);
     tend_notify_config_free(&cfg);
     curl_global_cleanup();
     return code;

@@ -20,7 +20,10 @@ const char tend_help_outbox[] =
     "\n"
     "  list     the newest rows first: id, status, attempts, kind, connector, when\n"
     "           the next attempt is due, key and the last error. --status pending,\n"
-    "           sending (leased right now), held, sent or dead\n"
+    "           sending (leased right now), held (by a disabled connector), quiet\n"
+    "           (waiting for the end of quiet hours), sent, dead or capped (over a\n"
+    "           cap of the send policy: never sent); quiet and capped rows show\n"
+    "           the policy's reason\n"
     "  show     one row: its message id (the webhook-id), payload, and every\n"
     "           attempt with its connector, HTTP status, latency, error and an\n"
     "           excerpt of the answer\n"
@@ -28,7 +31,8 @@ const char tend_help_outbox[] =
     "  retry    replay: the rows get a new round of attempts on their connector's\n"
     "           schedule, due now, with the same message id (a receiver that\n"
     "           dedupes by webhook-id still sees each once). --dead: every dead\n"
-    "           row. A sent row is only replayed with --force\n"
+    "           row. A sent row is only replayed with --force; a capped one goes\n"
+    "           back before the send policy (sent if its windows have room)\n"
     "  enable   re-enable a connector disabled by a 410 Gone; its held rows are\n"
     "           due again\n"
     "\n"
@@ -38,9 +42,11 @@ const char tend_help_outbox[] =
     "Exit: 0 ok; 1 no such row (or a row not replayed); 2 usage; 3 schema;\n"
     "4 database unavailable.\n";
 
-/* The state a person reads: pending rows being sent or held say so. */
+/* The state a person reads: pending rows being sent, held by a disabled
+ * connector, or waiting for the end of quiet hours (the send policy) say so. */
 #define STATE_SQL                                                                                    \
     "CASE WHEN status = 'pending' AND held_by IS NOT NULL THEN 'held'"                               \
+    " WHEN status = 'pending' AND held_until IS NOT NULL AND next_attempt_at = held_until THEN 'quiet'" \
     " WHEN status = 'pending' AND lease_until > now() THEN 'sending' ELSE status END"
 
 static int fail_db(const char *what, const tend_error *err, tend_status st) {
@@ -86,7 +92,8 @@ static int cmd_list(PGconn *c, const char *status, const char *tenant, const cha
         c,
         "SELECT id, tenant, " STATE_SQL ", attempts - round_start, COALESCE(held_by, connector), "
         " CASE WHEN status = 'pending' AND held_by IS NULL THEN to_char(next_attempt_at, 'YYYY-MM-DD HH24:MI:SS')"
-        " ELSE '-' END, dedupe_key, COALESCE(last_error, ''), max_attempts - round_start FROM outbox"
+        " ELSE '-' END, dedupe_key, COALESCE(CASE WHEN " STATE_SQL " IN ('quiet', 'capped') THEN policy_reason END, last_error, ''),"
+        " max_attempts - round_start FROM outbox"
         " WHERE ($1::text IS NULL OR " STATE_SQL " = $1::text) AND ($2::text IS NULL OR tenant = $2::text)"
         " ORDER BY created_at DESC, id DESC LIMIT $3::int",
         3, p, &r, &err);
@@ -105,7 +112,8 @@ static int cmd_show(PGconn *c, const char *id) {
         "SELECT id, tenant, account_id, " STATE_SQL ", attempts, round_start, max_attempts, kind, connector,"
         " dedupe_key, to_char(created_at, 'YYYY-MM-DD HH24:MI:SS'), to_char(next_attempt_at, 'YYYY-MM-DD HH24:MI:SS'),"
         " to_char(sent_at, 'YYYY-MM-DD HH24:MI:SS'), last_error, held_by, lease_owner,"
-        " to_char(lease_until, 'YYYY-MM-DD HH24:MI:SS'), jsonb_pretty(payload), run_id"
+        " to_char(lease_until, 'YYYY-MM-DD HH24:MI:SS'), jsonb_pretty(payload), run_id, policy_reason,"
+        " to_char(held_until, 'YYYY-MM-DD HH24:MI:SS'), contact"
         " FROM outbox WHERE id = $1::bigint",
         1, p, &r, &err);
     if (st != TEND_OK) return fail_db("show", &err, st);
@@ -128,12 +136,16 @@ static int cmd_show(PGconn *c, const char *id) {
     else if (!strcmp(state, "held")) printf(" until connector %s is enabled (tend outbox enable %s)",
                                             PQgetvalue(r, 0, 14), PQgetvalue(r, 0, 14));
     else if (!strcmp(state, "sending")) printf(" by %s, lease until %s", PQgetvalue(r, 0, 15), PQgetvalue(r, 0, 16));
+    else if (!strcmp(state, "quiet")) printf(": held until %s by the send policy", PQgetvalue(r, 0, 20));
+    else if (!strcmp(state, "capped")) printf(" by the send policy: never sent (retry puts it back before the policy)");
     printf("\n  attempts    %d of %d in this round", attempts - round, maxa - round);
     if (round) printf(" (%d before the last replay)", round);
     printf("\n  message id  %s (webhook-id, the same on every attempt)\n", msg_id);
     printf("  connector   %s\n", PQgetisnull(r, 0, 8) ? "(routed by kind)" : PQgetvalue(r, 0, 8));
     printf("  queued      %s\n", PQgetvalue(r, 0, 10));
     if (!PQgetisnull(r, 0, 13)) printf("  last error  %s\n", PQgetvalue(r, 0, 13));
+    if (!PQgetisnull(r, 0, 19)) printf("  policy      %s\n", PQgetvalue(r, 0, 19));
+    if (!PQgetisnull(r, 0, 21)) printf("  contact     %s\n", PQgetvalue(r, 0, 21));
     printf("  payload     ");
     for (const char *s = PQgetvalue(r, 0, 17); *s; s++) {
         putchar(*s);
@@ -190,8 +202,10 @@ int tend_cmd_outbox(int argc, char **argv) {
         switch (c) {
         case 's':
             if (strcmp(optarg, "pending") && strcmp(optarg, "sending") && strcmp(optarg, "held") &&
-                strcmp(optarg, "sent") && strcmp(optarg, "dead"))
-                return tend_usage_error("outbox", "--status must be pending, sending, held, sent or dead, not '%s'",
+                strcmp(optarg, "quiet") && strcmp(optarg, "sent") && strcmp(optarg, "dead") &&
+                strcmp(optarg, "capped"))
+                return tend_usage_error("outbox",
+                                        "--status must be pending, sending, held, quiet, sent, dead or capped, not '%s'",
                                         optarg);
             status = optarg;
             break;

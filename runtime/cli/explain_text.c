@@ -108,6 +108,13 @@ static void print_delivery(FILE *out, json_t *d) {
     if (!strcmp(status, "sent")) {
         fprintf(out, "sent %s", or_dash(str(d, "sent_at")));
         if (attempts > 1) fprintf(out, " (attempt %lld)", (long long)attempts);
+        if (str(d, "held_until")) fprintf(out, ", after quiet hours until %s", str(d, "held_until"));
+    } else if (!strcmp(status, "capped")) { /* the send policy's: final */
+        fprintf(out, "capped, never sent: %s", or_dash(str(d, "policy_reason")));
+        return;
+    } else if (!strcmp(status, "pending") && json_is_true(json_object_get(d, "quiet"))) {
+        fprintf(out, "held until %s (%s)", or_dash(str(d, "held_until")), or_dash(str(d, "policy_reason")));
+        return;
     } else if (!strcmp(status, "dead")) {
         fprintf(out, "gave up after %lld attempt%s", (long long)attempts, attempts == 1 ? "" : "s");
     } else if (!strcmp(status, "pending")) {

@@ -23,6 +23,7 @@ struct tend_playbook {
     double timeout_ms;
     char digest[7 + 64 + 1];
     tend_buf summary;
+    tend_buf send_policy; /* the declared send policy as JSON; empty: none */
 };
 
 static int cmp_names(const void *a, const void *b) {
@@ -253,6 +254,9 @@ static tend_status finish(tend_playbook *pb, const char *dir, tend_buf *problems
         tend_buf_printf(&pb->summary, "%-12s %lld\n", kinds[i], (long long)lua_tointeger(L, -1));
         lua_pop(L, 1);
     }
+    if (lua_getfield(L, -1, "send_policy") == LUA_TSTRING)
+        tend_buf_printf(&pb->summary, "send_policy  %s\n", lua_tostring(L, -1));
+    lua_pop(L, 1);
     lua_getfield(L, -1, "schedules");
     for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) {
         tend_buf_printf(&pb->summary, "schedule     %s\n", lua_tostring(L, -1));
@@ -269,7 +273,13 @@ static tend_status finish(tend_playbook *pb, const char *dir, tend_buf *problems
         lua_getfield(L, -1, names[i]);
         *refs[i] = lua_isfunction(L, -1) ? luaL_ref(L, LUA_REGISTRYINDEX) : (lua_pop(L, 1), LUA_NOREF);
     }
-    lua_pop(L, 1);
+    size_t len;
+    if (lua_getfield(L, -1, "send_policy") == LUA_TSTRING) {
+        const char *json = lua_tolstring(L, -1, &len);
+        tend_buf_add(&pb->send_policy, json, len);
+        tend_buf_cstr(&pb->send_policy);
+    }
+    lua_pop(L, 2);
     return TEND_OK;
 }
 
@@ -336,6 +346,10 @@ const char *tend_playbook_digest(const tend_playbook *pb) { return pb->digest; }
 
 const char *tend_playbook_summary(const tend_playbook *pb) {
     return pb->summary.data ? pb->summary.data : "";
+}
+
+const char *tend_playbook_send_policy(const tend_playbook *pb) {
+    return pb->send_policy.len ? pb->send_policy.data : NULL;
 }
 
 /* ---- evaluation --------------------------------------------------------- */
@@ -503,5 +517,6 @@ void tend_playbook_close(tend_playbook *pb) {
     if (!pb) return;
     if (pb->L) tend_sandbox_close(pb->L);
     tend_buf_free(&pb->summary);
+    tend_buf_free(&pb->send_policy);
     free(pb);
 }

@@ -32,6 +32,10 @@ tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, ten
 const char *tend_playbook_digest(const tend_playbook *pb);
 /* One line per declaration kind, for `tend check`. */
 const char *tend_playbook_summary(const tend_playbook *pb);
+/* The playbook's send_policy { } as JSON ({"caps": [{"per", "kinds", "max",
+ * "within", "within_seconds", "where"}], "quiet_hours": {"from", "to",
+ * "timezone", "kinds", "where"}}), or NULL when it declares none. */
+const char *tend_playbook_send_policy(const tend_playbook *pb);
 
 /* Evaluates one normalized account (see fields.h) against its history as
  * of now, appending one JSON line (with '\n') to out. A failing account

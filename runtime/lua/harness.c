@@ -180,7 +180,18 @@ static int l_digest(lua_State *L) {
     return 1;
 }
 
+/* core.send_policy(handle) -> the declared send policy as JSON, or nil */
+static int l_send_policy(lua_State *L) {
+    handle *h = luaL_checkudata(L, 1, PLAYBOOK_MT);
+    if (!h->pb) return luaL_error(L, "the playbook is closed");
+    const char *json = tend_playbook_send_policy(h->pb);
+    if (json) lua_pushstring(L, json);
+    else lua_pushnil(L);
+    return 1;
+}
+
 static const luaL_Reg core_funcs[] = {
+    {"send_policy", l_send_policy},
     {"open", l_open},
     {"evaluate", l_evaluate},
     {"digest", l_digest},

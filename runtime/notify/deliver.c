@@ -402,8 +402,9 @@ tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deli
     double started = now_s();
 
     char cutoff[32] = "infinity";
+    if (o->now) snprintf(cutoff, sizeof cutoff, "%s", o->now);
     tend_status rc = tend_outbox_prepare(c, err);
-    if (rc == TEND_OK && o->mode == TEND_DELIVER_ONCE) { /* what is due now, by the server's clock */
+    if (rc == TEND_OK && o->mode == TEND_DELIVER_ONCE && !o->now) { /* what is due now, by the server's clock */
         PGresult *r;
         rc = tend_outbox_query(c, "SELECT now()::text", 0, NULL, &r, err);
         if (rc == TEND_OK) snprintf(cutoff, sizeof cutoff, "%s", PQgetvalue(r, 0, 0)), PQclear(r);
@@ -440,11 +441,14 @@ tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deli
                 want = (int)(o->limit - claimed);
             nrows = 0;
             rc = tend_outbox_claim(c, l.worker, want, lease, cutoff, o->tenant, &rows, &nrows, err);
+            size_t got = nrows; /* the send policy may hold or cap some before they go */
+            if (rc == TEND_OK && o->policy)
+                rc = tend_policy_apply(c, o->policy, l.worker, o->now, rows, &nrows, &st->policy, err);
             if (rc != TEND_OK) break;
-            claimed += (long long)nrows;
+            claimed += (long long)got;
             for (size_t i = 0; i < nrows; i++) start(&l, &rows[i]);
             if (o->mode == TEND_DELIVER_ONCE && o->limit > 0 && claimed >= o->limit) claiming = 0;
-            if (nrows == 0) {
+            if (got == 0) {
                 if (o->mode == TEND_DELIVER_ONCE) claiming = 0;
                 else if (l.inflight == 0 && l.ndone == 0) {
                     if (o->mode == TEND_DELIVER_UNTIL_EMPTY) claiming = 0;

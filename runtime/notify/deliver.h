@@ -16,6 +16,7 @@
 #include "base/status.h"
 #include "notify/config.h"
 #include "notify/outbox.h"
+#include "notify/policy.h"
 
 typedef enum {
     TEND_DELIVER_ONCE,        /* what is due when the run starts (up to `limit` rows) */
@@ -30,6 +31,8 @@ typedef struct {
     const char *tenant; /* NULL: every tenant */
     long long limit;  /* ONCE: rows at most (0: no limit) */
     const volatile sig_atomic_t *stop; /* 1: finish what is in flight and return; 2: return now */
+    tend_send_policy *policy; /* the playbook's send policy, applied to each claimed row; NULL: none */
+    const char *now;  /* act as of this ISO time (tests, replays): due rows and the policy's clock; NULL: now */
     /* Called after each attempt (for --verbose and progress); may be NULL. */
     void (*on_attempt)(void *ud, const tend_outbox_row *row, const tend_attempt *a);
     void *ud;
@@ -37,6 +40,7 @@ typedef struct {
 
 typedef struct {
     long long attempts, sent, retried, dead, held, parked;
+    tend_policy_stats policy; /* held for quiet hours, capped, admitted by the send policy */
     long long connections; /* new connections libcurl opened */
     double seconds;
 } tend_deliver_stats;

@@ -8,7 +8,7 @@
 #include "store/db.h"
 #include "store/migrate.h"
 
-#define SCHEMA_NEEDED 5
+#define SCHEMA_NEEDED 7 /* 007_send_policy: the send policy's columns */
 
 static const char CLAIM[] =
     "WITH due AS ("

@@ -35,6 +35,8 @@ static const char DELIVERY[] =
     "          'attempts', o.attempts, 'max_attempts', o.max_attempts,"
     "          'next_attempt_at', " TEND_SQL_ISO("o.next_attempt_at") ", 'sent_at', " TEND_SQL_ISO("o.sent_at") ","
     "          'last_error', o.last_error, 'connector', o.connector,"
+    "          'held_until', " TEND_SQL_ISO("o.held_until") ", 'policy_reason', o.policy_reason,"
+    "          'quiet', o.status = 'pending' AND o.held_until IS NOT NULL AND o.next_attempt_at = o.held_until,"
     "          'created_at', " TEND_SQL_ISO("o.created_at") ") AS info, 1 AS pref"
     "     FROM outbox o WHERE o.tenant = $1 AND o.dedupe_key = k.key"
     "   UNION ALL"

@@ -33,7 +33,9 @@ typedef struct {
     /* One object per intent of current, in order: key, kind, rule, then
      * queue ("outbox", "tasks" or null) and that row's id, run_id, status
      * and times (outbox: attempts, max_attempts, next_attempt_at, sent_at,
-     * last_error, connector; tasks: owner, due_at, closed_at). */
+     * last_error, connector, and the send policy's held_until,
+     * policy_reason and quiet: waiting for the end of quiet hours; tasks:
+     * owner, due_at, closed_at). */
     json_t *delivery;
 } tend_explain;
 

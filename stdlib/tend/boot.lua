@@ -3,6 +3,7 @@
 --- validates what they declared and compiles the evaluator.
 local dsl = require "tend.dsl"
 local engine = require "tend.engine"
+local json = require "tend.json"
 
 local M = {}
 
@@ -16,9 +17,44 @@ function M.begin(G)
   return builder
 end
 
+--- The declared send policy as plain data (what tend deliver reads as
+--- JSON), or nil when the playbook declares none.
+---@param p table|nil  the dsl's decl.send_policy
+---@return table|nil
+function M.send_policy(p)
+  if not p then return nil end
+  local out = { caps = {}, where = p.where }
+  for _, c in ipairs(p.caps) do
+    out.caps[#out.caps + 1] = { per = c.per, kinds = c.kinds, max = c.max, within = c.within,
+                                within_seconds = c.within_seconds, where = c.where }
+  end
+  local q = p.quiet_hours
+  if q then
+    out.quiet_hours = { from = q.from, to = q.to, timezone = q.timezone, kinds = q.kinds, where = q.where }
+  end
+  return out
+end
+
+--- One line for `tend check`: "2 caps (...), quiet hours 20:00-08:00 (default zone UTC)".
+---@param p table  what M.send_policy returned
+---@return string
+function M.describe_policy(p)
+  local parts = {}
+  for _, c in ipairs(p.caps) do
+    parts[#parts + 1] = string.format("at most %d %s per %s per %s", c.max,
+                                      c.kinds and table.concat(c.kinds, "/") or "messages", c.per, c.within)
+  end
+  if p.quiet_hours then
+    local q = p.quiet_hours
+    parts[#parts + 1] = string.format("quiet hours %s-%s%s (default zone %s)", q.from, q.to,
+                                      q.kinds and (" for " .. table.concat(q.kinds, "/")) or "", q.timezone)
+  end
+  return table.concat(parts, "; ")
+end
+
 --- Validates; returns the compiled playbook and the problems found.
 --- compiled = { evaluate = fn(a, now), collect = fn(a, now)|nil,
----              summarize = fn(rows)|nil }
+---              summarize = fn(rows)|nil, send_policy = JSON text|nil }
 ---@param builder table
 ---@param templates? table  the playbook's template files, by locale and name
 ---@return table|nil compiled, string[] problems, table summary
@@ -30,9 +66,12 @@ function M.finish(builder, templates)
   for _, s in ipairs(decl.schedules) do
     summary.schedules[#summary.schedules + 1] = s.name .. " (" .. tostring(s.cron) .. " -> " .. tostring(s.run) .. ")"
   end
+  local policy = M.send_policy(decl.send_policy)
+  if policy then summary.send_policy = M.describe_policy(policy) end
   if #problems > 0 then return nil, problems, summary end
   local t = require "tend.timeline"
   local compiled = { evaluate = engine.compile(decl, t) }
+  if policy then compiled.send_policy = json.encode(policy) end
   if #decl.populations > 0 then compiled.collect, compiled.summarize = engine.population(decl, t) end
   return compiled, problems, summary
 end

@@ -1,7 +1,8 @@
 --- The playbook DSL (DESIGN "The playbook"): the constructors CS ops write
 --- (`segment`, `scorecard`/`dimension`, `journey`/`stage`, `health`, `rule`,
---- `on`, `schedule`) and the action constructors (`email`, `notify`,
---- `webhook`, `task`, `flag`, `unflag`, `stage`).
+--- `on`, `schedule`, `population`, `send_policy` with its `cap` and
+--- `quiet_hours`) and the action constructors (`email`, `notify`, `webhook`,
+--- `task`, `flag`, `unflag`, `stage`).
 ---
 --- Constructors only record declarations; `finish` validates them all and
 --- reports every problem as "file:line: message", so one load shows every
@@ -31,7 +32,16 @@ local KEYS = {
   on        = { "when", "within", "description" },
   schedule  = { "cron", "run", "description" },
   population = { "collect", "summarize", "description" },
+  send_policy = { "description" },
+  cap = { "per", "kind", "max", "within", "description" },
+  quiet_hours = { "from", "to", "timezone", "kind", "description" },
 }
+
+--- The intent kinds that go through the outbox (what a send policy governs).
+local SENT_KINDS = { "email", "notify", "webhook" }
+
+--- The marker of `cap { }` and `quiet_hours { }` items (getmetatable(x) == PolicyItem).
+local PolicyItem = {}
 
 --- The marker every action's metatable reports (getmetatable(a) == Action).
 local Action = {}
@@ -68,7 +78,7 @@ function M.new()
   local problems = {}
   local decl = {
     segments = {}, scorecards = {}, health = nil, journey = {},
-    rules = {}, handlers = {}, schedules = {}, populations = {},
+    rules = {}, handlers = {}, schedules = {}, populations = {}, send_policy = nil,
   }
   local names = { segment = {}, scorecard = {}, rule = {}, schedule = {}, stage = {}, population = {} }
 
@@ -411,6 +421,160 @@ function M.new()
     end
   end
 
+  -- The send policy ---------------------------------------------------
+  -- Across every rule and channel (tend deliver applies it to each row it
+  -- is about to send): caps over rolling windows per contact or account,
+  -- and quiet hours in the account's time zone.
+
+  --- Checks a policy item's keys; false when t is not a table.
+  local function check_item_keys(kind, where, t)
+    if type(t) ~= "table" then
+      problem(where, "%s: expected a table of options, got %s", kind, type(t))
+      return false
+    end
+    local allowed = set_of(KEYS[kind])
+    for _, k in ipairs(ordered(t)) do
+      if type(k) ~= "string" then
+        problem(where, "%s: unexpected list item %s", kind, tostring(k))
+      elseif not allowed[k] then
+        problem(where, "%s: unknown key '%s' (known: %s)", kind, k, table.concat(KEYS[kind], ", "))
+      end
+    end
+    return true
+  end
+
+  --- `kind = "email"` or `kind = { "email", "notify" }`: the outbox kinds
+  --- an item applies to; nil (every kind) when absent.
+  local function check_kinds(kind, where, v)
+    if v == nil then return nil end
+    local list = type(v) == "table" and v or { v }
+    local known, out = set_of(SENT_KINDS), {}
+    if (type(v) ~= "string" and type(v) ~= "table") or #list == 0 then
+      problem(where, "%s: 'kind' must be %s, or a list of them", kind, table.concat(SENT_KINDS, ", "))
+      return nil
+    end
+    for _, k in ipairs(list) do
+      if not known[k] then
+        problem(where, "%s: kind '%s' does not go through the outbox (known: %s)", kind, tostring(k),
+                table.concat(SENT_KINDS, ", "))
+      else
+        out[#out + 1] = k
+      end
+    end
+    return out
+  end
+
+  --- "HH:MM" -> minutes after midnight, or nil (reported).
+  local function check_clock(kind, where, key, v)
+    local h, m
+    if type(v) == "string" then h, m = v:match("^(%d%d?):(%d%d)$") end
+    h, m = tonumber(h), tonumber(m)
+    if not h or h > 23 or m > 59 then
+      problem(where, "%s: '%s' must be a time of day like \"20:00\", got %s", kind, key,
+              type(v) == "string" and ("'" .. v .. "'") or type(v))
+      return nil
+    end
+    return h * 60 + m
+  end
+
+  --- cap { per = "contact", kind = "email", max = 3, within = "7d" }: at
+  --- most `max` messages (of those kinds) to one contact, or for one
+  --- account, in any rolling window of `within`.
+  function g.cap(t)
+    local where = host.where(2)
+    local item = setmetatable({ item = "cap", where = where, bad = true }, PolicyItem)
+    if not check_item_keys("cap", where, t) then return item end
+    local ok = true
+    if t.per ~= "contact" and t.per ~= "account" then
+      problem(where, "cap: 'per' must be \"contact\" or \"account\", got %s",
+              t.per == nil and "nothing" or ("'" .. tostring(t.per) .. "'"))
+      ok = false
+    end
+    if math.type(t.max) ~= "integer" or t.max < 1 then
+      problem(where, "cap: 'max' must be a whole number >= 1, got %s", tostring(t.max))
+      ok = false
+    end
+    local within
+    if t.within == nil then
+      problem(where, "cap: 'within' is required (a rolling window like \"7d\")")
+      ok = false
+    else
+      local err
+      within, err = host.duration(t.within)
+      if not within or within <= 0 then
+        problem(where, "cap: 'within': %s", err or "must be positive")
+        within, ok = nil, false
+      end
+    end
+    local nerrors = #problems
+    local kinds = check_kinds("cap", where, t.kind)
+    ok = ok and #problems == nerrors
+    item.per, item.kinds, item.max, item.within, item.within_seconds = t.per, kinds, t.max, t.within, within
+    item.bad = not ok
+    return item
+  end
+
+  --- quiet_hours { from = "20:00", to = "08:00", timezone = "UTC" }: a
+  --- message due between `from` and `to`, account-local time, waits for
+  --- `to`. The zone is the account's attrs.timezone; `timezone` is the
+  --- default for accounts without one.
+  function g.quiet_hours(t)
+    local where = host.where(2)
+    local item = setmetatable({ item = "quiet_hours", where = where, bad = true }, PolicyItem)
+    if not check_item_keys("quiet_hours", where, t) then return item end
+    local nerrors = #problems
+    local from = check_clock("quiet_hours", where, "from", t.from)
+    local to = check_clock("quiet_hours", where, "to", t.to)
+    if from and to and from == to then
+      problem(where, "quiet_hours: 'from' and 'to' are the same time (%s): that is no quiet hours, or all day", t.from)
+    end
+    local tz = t.timezone or "UTC"
+    if type(tz) ~= "string" or not tz:match("^[%w_][%w_+%-/]*$") or #tz > 64 then
+      problem(where, "quiet_hours: 'timezone' must be an IANA time zone name like \"America/Sao_Paulo\", got %s",
+              type(tz) == "string" and ("'" .. tz .. "'") or type(tz))
+    end
+    local kinds = check_kinds("quiet_hours", where, t.kind)
+    item.from, item.to, item.timezone, item.kinds = t.from, t.to, tz, kinds
+    item.bad = #problems ~= nerrors
+    return item
+  end
+
+  --- send_policy { cap {...}, cap {...}, quiet_hours {...} }: once per playbook.
+  function g.send_policy(t)
+    local where = host.where(2)
+    if type(t) ~= "table" then
+      problem(where, "send_policy: expected { cap { ... }, quiet_hours { ... } }, got %s", type(t))
+      return
+    end
+    for _, k in ipairs(ordered(t)) do
+      if type(k) == "string" and k ~= "description" then
+        problem(where, "send_policy: unknown key '%s' (list cap { ... } and quiet_hours { ... } items)", k)
+      elseif type(k) ~= "string" and math.type(k) ~= "integer" then
+        problem(where, "send_policy: unexpected key %s", tostring(k))
+      end
+    end
+    local policy = { caps = {}, where = where }
+    for i, item in ipairs(t) do
+      if getmetatable(item) ~= PolicyItem then
+        problem(where, "send_policy: item %d is %s, not cap { ... } or quiet_hours { ... }", i, type(item))
+      elseif item.item == "quiet_hours" then
+        if policy.quiet_hours then
+          problem(item.where, "send_policy: quiet_hours is declared twice (first at %s)", policy.quiet_hours.where)
+        elseif not item.bad then
+          policy.quiet_hours = item
+        end
+      elseif not item.bad then
+        policy.caps[#policy.caps + 1] = item
+      end
+    end
+    if #t == 0 then problem(where, "send_policy: needs at least one cap { ... } or quiet_hours { ... }") end
+    if decl.send_policy then
+      problem(where, "send_policy is declared twice (first at %s)", decl.send_policy.where)
+      return
+    end
+    decl.send_policy = policy
+  end
+
   for kind in pairs(ACTION_KINDS) do
     if kind ~= "stage" then g[kind] = action_constructor(kind) end
   end
@@ -527,5 +691,6 @@ end
 
 M.ACTION_KINDS = ACTION_KINDS
 M.Action = Action
+M.SENT_KINDS = SENT_KINDS
 
 return M

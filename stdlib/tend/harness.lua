@@ -38,6 +38,14 @@ function Playbook:evaluate(account, opts)
   return self:evaluate_all({ account }, with_facts)[1]
 end
 
+--- The playbook's send_policy { } as tend deliver reads it (caps with
+--- their windows in seconds, quiet hours), or nil when it declares none.
+---@return table|nil
+function Playbook:send_policy()
+  local text = core.send_policy(self.handle)
+  return text and json.decode(text) or nil
+end
+
 function Playbook:close() core.close(self.handle) end
 
 --- Opens a playbook folder in a fresh sandboxed state.
