@@ -86,6 +86,7 @@ static const char DECIDE[] =
 
 /* ---- loading ------------------------------------------------------------------------ */
 
+/* Whether dir holds playbook files: connectors.lua alone is only settings. */
 static int has_lua_files(const char *dir) {
     DIR *d = opendir(dir);
     if (!d) return 1; /* let the playbook loader say why */
@@ -93,7 +94,8 @@ static int has_lua_files(const char *dir) {
     int any = 0;
     while (!any && (e = readdir(d))) {
         size_t n = strlen(e->d_name);
-        any = e->d_name[0] != '.' && n > 4 && !strcmp(e->d_name + n - 4, ".lua");
+        any = e->d_name[0] != '.' && n > 4 && !strcmp(e->d_name + n - 4, ".lua") &&
+              strcmp(e->d_name, "connectors.lua") != 0;
     }
     closedir(d);
     return any;
