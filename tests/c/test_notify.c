@@ -225,7 +225,7 @@ static void settings(void) {
     struct {
         const char *json, *want;
     } bad[] = {
-        {"{\"connectors\": {\"a\": {\"type\": \"nope\"}}}", "unknown type 'nope' (known: file, webhook)"},
+        {"{\"connectors\": {\"a\": {\"type\": \"nope\"}}}", "unknown type 'nope' (known: file, webhook, smtp, slack)"},
         {"{\"connector\": {}}", "unknown key \"connector\""},
         {"{\"connectors\": {\"a\": {\"type\": \"webhook\", \"url\": \"http://x\", \"secret\": \"whsec_AAAA\"}}}",
          "secrets are read from the environment"},
