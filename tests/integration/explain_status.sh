@@ -197,7 +197,7 @@ run 0 explain vela-fintech --format json
   fail "explain json: current's keys are not in tend eval's order: $(keys "j->'current'" "$J")"
 [ "$(keys "j->'current'->'trace'->2" "$J")" = rule,fired,why,flags ] ||
   fail "explain json: trace entries' keys are not in tend eval's order: $(keys "j->'current'->'trace'->2" "$J")"
-[ "$(keys "j->'current'->'actions'->0" "$J")" = kind,template,to,locale,key,rule,data ] ||
+[ "$(keys "j->'current'->'actions'->0" "$J")" = kind,template,to,address,locale,subject,text,key,rule,data ] ||
   fail "explain json: intents' keys are not in tend eval's order: $(keys "j->'current'->'actions'->0" "$J")"
 [ "$(q "(j->'current')::jsonb = k::jsonb" "$J" "$v2")" = t ] || fail "explain json: current differs from the stored result"
 [ "$(q "(j->'previous')::jsonb = k::jsonb" "$J" "$v1")" = t ] ||
