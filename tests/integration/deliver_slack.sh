@@ -9,9 +9,14 @@
 #   2. Slack's 404 no_service holds the connector's rows; 429 is retried
 #   3. the webhook URL (a secret) comes from the environment only and is
 #      never printed nor stored; settings errors exit 3
-# Run from the repository root: deliver_slack.sh TEND RECEIVER
+# Run from the repository root: deliver_slack.sh TEND RECEIVER [--valgrind]
 set -uo pipefail
 TEND=$1 RECEIVER=$2
+T=("$TEND")
+if [ "${3:-}" = --valgrind ]; then
+  T=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+     --show-leak-kinds=definite,indirect "$TEND")
+fi
 PY=/usr/bin/python3
 tmp=$(mktemp -d /tmp/tend-slack.XXXXXX)
 chmod 755 "$tmp"
@@ -30,7 +35,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 PSQL=(psql -h "$TEND_HOME/pg/data" -U tend -d tend -q -t -A -v ON_ERROR_STOP=1)
 q() { "${PSQL[@]}" -c "$1"; }
 row() { q "select $1 from outbox where tenant = '$2' and dedupe_key = '$3'"; }
-deliver() { "$TEND" deliver "$@" >"$tmp/out" 2>"$tmp/err"; }
+deliver() { "${T[@]}" deliver "$@" >"$tmp/out" 2>"$tmp/err"; }
 has() { grep -qE -- "$2" "$1" || fail "$3: no /$2/ in: $(cat "$1")"; }
 
 "$RECEIVER" --port-file "$tmp/port" --log "$tmp/recv.log" >/dev/null &
