@@ -69,7 +69,9 @@ function M.new()
   local decl = {
     segments = {}, scorecards = {}, health = nil, journey = {},
     rules = {}, handlers = {}, schedules = {}, populations = {},
+    message_vars = {}, -- name -> value or function(a, t, r); where each was set in message_where
   }
+  local message_where = {}
   local names = { segment = {}, scorecard = {}, rule = {}, schedule = {}, stage = {}, population = {} }
 
   local function problem(where, fmt, ...)
@@ -411,6 +413,34 @@ function M.new()
     end
   end
 
+  --- Playbook-wide values for message placeholders (DOMAIN C1): links,
+  --- the sender's signature... A value is text, a number, a list of them,
+  --- or a function(a, t, r) returning one. An account's attrs and an
+  --- action's data override them (stdlib/tend/messages.lua).
+  ---   message_vars { help_link = "https://help.example.com/start",
+  ---                  survey_link = function(a) return "https://survey.example.com/" .. a.id end }
+  function g.message_vars(t)
+    local where = host.where(2)
+    if type(t) ~= "table" then
+      problem(where, "message_vars: expected a table of name = value, got %s", type(t))
+      return
+    end
+    for _, k in ipairs(ordered(t)) do
+      local v = t[k]
+      if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
+        problem(where, "message_vars: '%s' is not a placeholder name", tostring(k))
+      elseif k == "account" or k == "data" then
+        problem(where, "message_vars: '%s' is reserved ({{%s.<field>}})", k, k)
+      elseif message_where[k] then
+        problem(where, "message_vars: '%s' is set twice (first at %s)", k, message_where[k])
+      elseif type(v) ~= "string" and type(v) ~= "number" and type(v) ~= "table" and type(v) ~= "function" then
+        problem(where, "message_vars: '%s' must be text, a number, a list or a function, got %s", k, type(v))
+      else
+        decl.message_vars[k], message_where[k] = v, where
+      end
+    end
+  end
+
   for kind in pairs(ACTION_KINDS) do
     if kind ~= "stage" then g[kind] = action_constructor(kind) end
   end
@@ -430,8 +460,8 @@ function M.new()
       line = line + 1
       for _, name in ipairs(templates.placeholders(l)) do
         local root = name:match("^([^.]+)%.")
-        if templates.VARS[name] == nil and root ~= "account" and root ~= "data" then
-          problem(path .. ":" .. line, "unknown placeholder {{%s}} (known: account.<field>, data.<key>, %s)",
+        if templates.VARS[name] == nil and root ~= "account" and root ~= "data" and decl.message_vars[name] == nil then
+          problem(path .. ":" .. line, "unknown placeholder {{%s}} (known: account.<field>, data.<key>, a message_vars name, %s)",
                   name, sorted_keys(templates.VARS))
         end
       end

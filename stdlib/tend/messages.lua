@@ -4,9 +4,10 @@
 --- `tend eval` and `tend explain` show exactly what is sent and the
 --- connectors (smtp, slack) need no Lua.
 ---
---- Variables, later ones winning: what the account says (account.*, the
---- champion's and CSM's names, renewal_date, every text or number in
---- attrs: a help_link per account or tenant), then the action's `data`.
+--- Variables, later ones winning: the playbook's `message_vars` (links,
+--- signatures: text or function(a, t, r)), what the account says
+--- (account.*, the champion's and CSM's names, renewal_date, every text or
+--- number in attrs: a help_link per account), then the action's `data`.
 --- A placeholder none of them fills leaves the intent without a message
 --- and with an `error` naming it: nothing half-filled is ever sent (the
 --- smtp connector dead-letters such a row with that error).
@@ -41,10 +42,17 @@ end
 --- action's data (a table or nil).
 ---@param a table
 ---@param data? table
+---@param defaults? table  the playbook's message_vars
+---@param t? table  the timeline, for functions in defaults
+---@param r? table  the result so far, for functions in defaults
 ---@return table
-function M.vars(a, data)
+function M.vars(a, data, defaults, t, r)
   local attrs = type(a.attrs) == "table" and a.attrs or {}
   local vars = {}
+  for k, v in pairs(defaults or {}) do
+    if type(v) == "function" then v = v(a, t, r) end
+    vars[k] = v
+  end
   for k, v in pairs(attrs) do
     if type(k) == "string" and text_or_number(v) then vars[k] = v end
   end
@@ -82,16 +90,19 @@ end
 ---@param intent table
 ---@param a table
 ---@param catalogue table
-function M.email(intent, a, catalogue)
+---@param defaults? table  the playbook's message_vars
+---@param t? table
+---@param r? table
+function M.email(intent, a, catalogue, defaults, t, r)
   local address, why = M.address(a, intent.to)
   if address == nil then
     intent.error = why
     return
   end
   intent.address = address
-  local ok, m = pcall(templates.message, catalogue, intent.template, intent.locale, M.vars(a, intent.data))
+  local ok, m = pcall(templates.message, catalogue, intent.template, intent.locale, M.vars(a, intent.data, defaults, t, r))
   if not ok then
-    intent.error = tostring(m) .. " (give it in the action's data or the account's attrs)"
+    intent.error = tostring(m) .. " (give it in message_vars, the account's attrs or the action's data)"
     return
   end
   intent.subject, intent.text = m.subject, m.body

@@ -88,6 +88,7 @@ describe("the engine renders what the rules decide", function()
   local pb = assert(tend.playbook_from {
     ["rules.lua"] = [[
 segment "all" { touch = "tech" }
+message_vars { help_link = "https://help.example/playbook", csm_name = function(a) return "Equipe " .. a.id end }
 rule "idle" {
   when = function(a, t) return t.days_since("login") >= 7, "idle a week" end,
   actions = { email "reengagement" { data = { days_idle = 9 } }, notify { channel = "csm_slack" },
@@ -104,10 +105,32 @@ rule "idle" {
     assert.are.equal("siti@acme.example", mail.address)
     assert.are.equal("Boleh kami bantu anda bermula, Siti?", mail.subject)
     assert.truthy(mail.text:find("sejak 9 hari lalu", 1, true))
+    assert.truthy(mail.text:find("https://help.example/ms", 1, true), "the account's attrs win over message_vars")
+    assert.truthy(mail.text:find("Equipe acme$"), "a message_vars function, over the name from the address")
     assert.are.equal("Acme Ltda: peraturan idle dicetuskan (idle a week)", alert.text)
     assert.are.equal("ms", alert.locale)
     assert.are.equal("given by the playbook", given.text)
     assert.are.same({}, r.errors)
+  end)
+
+  it("fills what the account lacks from the playbook's message_vars", function()
+    local r = pb:evaluate({ id = "b", name = "B", champion = "bo@b.example" }, { now = "2026-11-22T02:00:00Z" })
+    assert.truthy(r.actions[1].text:find("https://help.example/playbook", 1, true))
+  end)
+
+  it("checks message_vars when the playbook loads", function()
+    local _, problems = tend.playbook_from {
+      ["rules.lua"] = [[
+segment "all" { touch = "tech" }
+message_vars { help_link = true, account = "x" }
+message_vars { help_link = "a" }
+message_vars { help_link = "b" }
+]],
+    }
+    local text = table.concat(problems or {}, "\n")
+    assert.truthy(text:find("rules.lua:2: message_vars: 'account' is reserved", 1, true), text)
+    assert.truthy(text:find("rules.lua:2: message_vars: 'help_link' must be text, a number, a list or a function, got boolean", 1, true), text)
+    assert.truthy(text:find("rules.lua:4: message_vars: 'help_link' is set twice (first at", 1, true), text)
   end)
 
   it("keeps the account's evaluation when a message cannot be rendered", function()
