@@ -1,6 +1,6 @@
 --- The playbook DSL (DESIGN "The playbook"): the constructors CS ops write
 --- (`segment`, `scorecard`/`dimension`, `journey`/`stage`, `health`, `rule`,
---- `on`, `schedule`) and the action constructors (`email`, `notify`,
+--- `on`, `schedule`, `message_vars`) and the action constructors (`email`, `notify`,
 --- `webhook`, `task`, `flag`, `unflag`, `stage`).
 ---
 --- Constructors only record declarations; `finish` validates them all and
