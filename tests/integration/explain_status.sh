@@ -145,6 +145,8 @@ why=$(why graduation_blocked "$v2")
 has "$E" "  graduation_blocked   set by graduation_blocked: $why" "explain flag with the rule that set it"
 has "$E" "  email celebration to champion, in pt-BR (rule on milestone_reached)" "explain intent"
 has "$E" "    key $(q "j->'actions'->0->>'key'" "$v2")" "explain intent key"
+has "$E" "    to $(q "j->'actions'->0->>'address'" "$v2")" "explain: the rendered email's address"
+has "$E" "    subject \"$(q "j->'actions'->0->>'subject'" "$v2")\"" "explain: the rendered subject"
 like "$E" "^    outbox #[0-9]+ \(run $run2\): sent 2026-11-22T02:05:00Z$" "explain delivery"
 like "$E" "^Rules that fired \(2\)$" "explain fired rules"
 like "$E" "^  on milestone_reached +milestone_reached at " "explain fired rules"
