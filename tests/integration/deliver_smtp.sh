@@ -13,7 +13,8 @@
 #   4. an intent that could not be rendered is dead-lettered, never sent
 #   5. kept-alive connections: many messages over few connections
 #   6. a wrong password (535) holds the connector's rows; starttls refuses a
-#      server that offers no TLS; the password is never printed nor stored
+#      server that offers no TLS; smtps:// (TLS from the start) with a login;
+#      the password is never printed nor stored
 #   7. settings errors (exit 3)
 # Run from the repository root: deliver_smtp.sh TEND [--valgrind]
 set -uo pipefail
@@ -62,10 +63,12 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert
 export SMTP_PASSWORD='s3cret-pässword' WRONG_PASSWORD=not-it
 sink tls --cert "$tmp/cert.pem" --key "$tmp/key.pem" --auth "cs@tend.example:$SMTP_PASSWORD"
 sink plain
+sink implicit --smtps --cert "$tmp/cert.pem" --key "$tmp/key.pem" --auth "cs@tend.example:$SMTP_PASSWORD"
 TLS=smtp://127.0.0.1:$(cat "$tmp/tls.port") PLAIN=smtp://127.0.0.1:$(cat "$tmp/plain.port")
+SMTPS=smtps://127.0.0.1:$(cat "$tmp/implicit.port")
 
 "$TEND" db up >/dev/null 2>&1 || fail "tend db up"
-q "insert into tenants (id) values ('t1'), ('t2'), ('t3'), ('t4') on conflict do nothing" || fail tenants
+q "insert into tenants (id) values ('t1'), ('t2'), ('t3'), ('t4'), ('t5') on conflict do nothing" || fail tenants
 
 # The intents come from tend eval: a playbook that sends two catalogue emails.
 mkdir -p "$tmp/pb"
@@ -217,6 +220,11 @@ deliver --tenant t4 --connectors "$tmp/plain.json" || fail "deliver (no TLS offe
 has "$tmp/out" "^tend deliver: 0 sent, 2 to retry" "no TLS offered"
 row last_error t4 reengagement:acme:2026-11-22 | grep -qi "tls\|ssl" || fail "no TLS: $(row last_error t4 reengagement:acme:2026-11-22)"
 [ -s "$tmp/plain.log" ] && fail "a message went out without TLS"
+sed "s#$TLS#$SMTPS#; s#\"starttls\": true#\"starttls\": false#" "$tmp/connectors.json" >"$tmp/smtps.json"
+queue t5 acme
+deliver --tenant t5 --connectors "$tmp/smtps.json" || fail "deliver (smtps): $(cat "$tmp/err")"
+has "$tmp/out" "^tend deliver: 2 sent" "smtps"
+[ "$(grep -c '"tls": true, "auth": "cs@tend.example"' "$tmp/implicit.log")" = 2 ] || fail "smtps: $(cat "$tmp/implicit.log")"
 for s in "$SMTP_PASSWORD" "$(printf '\0cs@tend.example\0%s' "$SMTP_PASSWORD" | base64)"; do
   grep -rqF -- "$s" "$tmp/out" "$tmp/err" && fail "the password was printed"
   q "select o::text from outbox o; select d::text from deliveries d" | grep -qF -- "$s" && fail "the password was stored"

@@ -11,9 +11,10 @@ plays every case:
   datafail@...     554 after DATA (refused content)
   anything else    250
 
-  smtp_sink.py --port-file F --log F [--cert C --key K] [--auth USER:PASSWORD]
-With --cert, STARTTLS is offered and required before MAIL; with --auth,
-AUTH PLAIN/LOGIN (after STARTTLS) is required and checked.
+  smtp_sink.py --port-file F --log F [--cert C --key K [--smtps]] [--auth USER:PASSWORD]
+With --cert, STARTTLS is offered and required before MAIL (with --smtps,
+TLS from the first byte instead); with --auth, AUTH PLAIN/LOGIN (over TLS)
+is required and checked.
 """
 import argparse
 import asyncio
@@ -47,7 +48,7 @@ class Handler:
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
             "data": envelope.original_content.decode("utf-8", "replace"),
-            "tls": session.ssl is not None,
+            "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
             "auth": session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None,
             "peer": session.peer[1],
         }
@@ -63,12 +64,15 @@ def main():
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--auth")
+    p.add_argument("--smtps", action="store_true")
     a = p.parse_args()
     kwargs = {"hostname": "sink.test", "decode_data": False}
+    ctx = None
     if a.cert:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(a.cert, a.key)
-        kwargs.update(tls_context=ctx, require_starttls=True)
+        if not a.smtps:
+            kwargs.update(tls_context=ctx, require_starttls=True)
     if a.auth:
         user, password = a.auth.split(":", 1)
 
@@ -76,12 +80,14 @@ def main():
             ok = isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == password
             return AuthResult(success=ok, handled=False, auth_data=data if ok else None)
 
-        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(a.cert))
+        # aiosmtpd counts only STARTTLS as TLS: with --smtps the socket is TLS already
+        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(a.cert) and not a.smtps)
     handler = Handler(a.log)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(
-        loop.create_server(lambda: SMTP(handler, loop=loop, **kwargs), host="127.0.0.1", port=0))
+        loop.create_server(lambda: SMTP(handler, loop=loop, **kwargs), host="127.0.0.1", port=0,
+                           ssl=ctx if a.smtps else None))
     port = server.sockets[0].getsockname()[1]
     with open(a.port_file + ".tmp", "w") as f:
         f.write(str(port))
