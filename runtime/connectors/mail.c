@@ -182,6 +182,25 @@ static void rfc5322_date(long long when, char out[40]) {
              months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* The From value as configured; a display name that is not plain ASCII
+ * ("Sucesso do Cliente – Açúcar <cs@…>") is RFC 2047-encoded. */
+static void from_header(tend_buf *out, const char *from) {
+    const char *open = strrchr(from, '<');
+    int ascii = 1;
+    for (const unsigned char *p = (const unsigned char *)from; *p; p++) ascii &= *p >= ' ' && *p <= '~';
+    if (ascii || !open) {
+        tend_buf_adds(out, from);
+        return;
+    }
+    const char *end = open;
+    while (end > from && end[-1] == ' ') end--;
+    tend_buf name = {0};
+    tend_buf_add(&name, from, (size_t)(end - from));
+    tend_mail_subject(out, tend_buf_cstr(&name));
+    tend_buf_free(&name);
+    tend_buf_printf(out, " %s", open);
+}
+
 void tend_mail_build(const tend_mail *m, tend_buf *out) {
     char date[40], from_addr[256];
     rfc5322_date(m->date, date);
@@ -190,7 +209,9 @@ void tend_mail_build(const tend_mail *m, tend_buf *out) {
     /* "=_" never occurs in base64, so the boundary cannot appear in a part */
     char boundary[64];
     snprintf(boundary, sizeof boundary, "=_tend_%s", m->message_id);
-    tend_buf_printf(out, "Date: %s\r\nFrom: %s\r\nTo: <%s>\r\nSubject: ", date, m->from, m->to);
+    tend_buf_printf(out, "Date: %s\r\nFrom: ", date);
+    from_header(out, m->from);
+    tend_buf_printf(out, "\r\nTo: <%s>\r\nSubject: ", m->to);
     tend_mail_subject(out, m->subject);
     tend_buf_printf(out,
                     "\r\nMessage-ID: <%s@%s>\r\nMIME-Version: 1.0\r\n"

@@ -106,6 +106,16 @@ int main(void) {
     CHECK(n > 21 && !strcmp(s + n - 21, "--=_tend_msg_0123--\r\n"));
     for (const char *p = strchr(s, '\n'); p; p = strchr(p + 1, '\n')) CHECK(p[-1] == '\r');
 
+    /* A display name in UTF-8 is encoded; the address stays as it is. */
+    m.from = "Sucesso do Cliente <cs@tend.example>";
+    b.len = 0;
+    tend_mail_build(&m, &b);
+    CHECK(strstr(tend_buf_cstr(&b), "\r\nFrom: Sucesso do Cliente <cs@tend.example>\r\n"));
+    m.from = "Atendimento Açúcar <cs@tend.example>";
+    b.len = 0;
+    tend_mail_build(&m, &b);
+    CHECK(strstr(tend_buf_cstr(&b), "\r\nFrom: =?UTF-8?B?QXRlbmRpbWVudG8gQcOnw7pjYXI=?= <cs@tend.example>\r\n"));
+
     tend_buf_free(&b);
     return check_report();
 }
