@@ -2,8 +2,11 @@
 # needs when any is missing (safe to run twice: it checks first).
 # postgresql: the distribution's server (postgresql-15 on Debian 12) for the
 # embedded cluster of `tend db up` (initdb, pg_ctl, psql, the postgres user).
+# python3-aiosmtpd, openssl: the smtp connector's test runs a real SMTP
+# server (tests/integration/smtp_sink.py) with a throwaway certificate.
 TEND_PACKAGES=(cmake make gcc pkg-config lua5.4 liblua5.4-dev libjansson-dev libcurl4-openssl-dev
-               libpq-dev libssl-dev lua-busted lua-cjson postgresql)
+               libpq-dev libssl-dev lua-busted lua-cjson postgresql
+               python3-aiosmtpd openssl)
 
 tend_install_packages() {
   local missing=()

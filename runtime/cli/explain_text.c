@@ -212,10 +212,22 @@ static void print_intents(FILE *out, json_t *r, json_t *delivery) {
         print_intent(out, a);
         if (str(a, "rule")) fprintf(out, " (rule %s)", str(a, "rule"));
         fputc('\n', out);
+        /* what goes out, as rendered at evaluation (stdlib/tend/messages.lua) */
+        if (str(a, "address")) fprintf(out, "    to %s\n", str(a, "address"));
+        if (str(a, "subject")) {
+            fprintf(out, "    subject \"");
+            tend_print_clipped(out, str(a, "subject"), WHY_BRIEF);
+            fprintf(out, "\"\n");
+        }
         if (str(a, "text")) {
             fprintf(out, "    \"");
             tend_print_clipped(out, str(a, "text"), WHY_BRIEF);
             fprintf(out, "\"\n");
+        }
+        if (str(a, "error")) {
+            fprintf(out, "    not sendable: ");
+            tend_print_clipped(out, str(a, "error"), WHY_BRIEF);
+            fputc('\n', out);
         }
         fprintf(out, "    key %s\n    ", or_dash(str(a, "key")));
         print_delivery(out, json_array_get(delivery, i));

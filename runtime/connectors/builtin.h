@@ -7,5 +7,7 @@
 extern const tend_connector_type tend_connector_file;
 extern const tend_connector_type tend_connector_webhook;
 extern const tend_connector_type tend_connector_http;
+extern const tend_connector_type tend_connector_smtp;
+extern const tend_connector_type tend_connector_slack;
 
 #endif

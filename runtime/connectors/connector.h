@@ -67,7 +67,10 @@ typedef struct {
 
 /* An HTTP answer (or the lack of one). */
 typedef struct tend_response {
-    long status;                 /* 0: no HTTP answer, see transport_error */
+    long status;                 /* HTTP: the status, 0 when no answer (see transport_error).
+                                    Other protocols (SMTP): the server's last reply code, kept
+                                    even when the transfer failed (a refusal is an error to
+                                    libcurl): check transport_error before counting 2xx */
     const char *transport_error; /* non-NULL: timeout, refused, TLS... (one line) */
     int timed_out;
     double retry_after;          /* the Retry-After header in seconds, < 0 if absent */
@@ -139,9 +142,11 @@ typedef struct tend_connector_type {
     int (*configure)(const tend_connector_host *host, const char *instance, const char *config, void **state,
                      char *err, size_t cap);
 
-    /* HTTP connectors: build the request for m. -1: this attempt failed
-     * and is retried on the schedule; TEND_PREPARE_FAILED: m can never be
-     * built (a field its template needs is missing), dead-letter it now. */
+    /* HTTP connectors: build the request for m. Returns 0; -1 when it
+     * cannot now (retried on the connector's schedule); or
+     * TEND_PREPARE_FAILED when m can never be sent as it is (a field its
+     * template needs is missing, an email intent with no rendered
+     * message): dead-lettered now with err as its last error. */
     int (*prepare)(void *state, const tend_message *m, tend_request *req, char *err, size_t cap);
     /* Optional: the verdict on the answer to a prepared request. NULL:
      * host->classify_http. */

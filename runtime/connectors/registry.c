@@ -15,6 +15,8 @@ static const tend_connector_type *const builtins[] = {
     &tend_connector_file,
     &tend_connector_webhook,
     &tend_connector_http,
+    &tend_connector_smtp,
+    &tend_connector_slack,
     NULL,
 };
 

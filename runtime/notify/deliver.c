@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -330,8 +331,13 @@ static void completed(loop *l, CURLMsg *msg) {
     curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &connects);
     curl_easy_getinfo(s->easy, CURLINFO_RETRY_AFTER, &retry_after);
     l->st->connections += connects;
+    /* A refused SMTP command ends the transfer with an error, yet its reply
+     * code is the answer (connector.h): keep it for every non-HTTP scheme */
+    char *scheme = NULL;
+    curl_easy_getinfo(s->easy, CURLINFO_SCHEME, &scheme);
+    int http = !scheme || !strncasecmp(scheme, "http", 4);
     tend_response resp = {
-        .status = code == CURLE_OK ? status : 0,
+        .status = code == CURLE_OK || !http ? status : 0,
         .timed_out = code == CURLE_OPERATION_TIMEDOUT,
         .retry_after = retry_after > 0 ? (double)retry_after : -1,
         .body = s->answer.data ? s->answer.data : "",

@@ -51,8 +51,10 @@ static const char *const *first_keys(shape s) {
                                          "stages", "scorecards", "health", "flags", "actions", "trace", "errors", NULL};
     static const char *const card[] = {"dimensions", "total", "band", "blockers", NULL};
     static const char *const health[] = {"score", "band", NULL};
-    static const char *const action[] = {"kind", "template", "channel", "target", "title", "stage", "to",
-                                         "owner", "due", "locale", "key", "rule", NULL};
+    static const char *const action[] = {"kind",  "template", "channel", "target", "title",
+                                         "stage", "to",       "address", "owner",  "due",
+                                         "locale", "subject", "text",    "error",  "key",
+                                         "rule",  NULL};
     static const char *const trace[] = {"rule", "fired", "why", "capped", "flags", NULL};
     static const char *const error[] = {"kind", "message", "traceback", NULL};
     static const char *const none[] = {NULL};

@@ -1,8 +1,8 @@
 --- The playbook DSL (DESIGN "The playbook"): the constructors CS ops write
 --- (`segment`, `scorecard`/`dimension`, `journey`/`stage`, `health`, `rule`,
---- `on`, `schedule`, `population`, `send_policy` with its `cap` and
---- `quiet_hours`) and the action constructors (`email`, `notify`, `webhook`,
---- `task`, `flag`, `unflag`, `stage`).
+--- `on`, `schedule`, `population`, `message_vars`, `send_policy` with its
+--- `cap` and `quiet_hours`) and the action constructors (`email`, `notify`,
+--- `webhook`, `task`, `flag`, `unflag`, `stage`).
 ---
 --- Constructors only record declarations; `finish` validates them all and
 --- reports every problem as "file:line: message", so one load shows every
@@ -79,7 +79,9 @@ function M.new()
   local decl = {
     segments = {}, scorecards = {}, health = nil, journey = {},
     rules = {}, handlers = {}, schedules = {}, populations = {}, send_policy = nil,
+    message_vars = {}, -- name -> value or function(a, t, r); where each was set in message_where
   }
+  local message_where = {}
   local names = { segment = {}, scorecard = {}, rule = {}, schedule = {}, stage = {}, population = {} }
 
   local function problem(where, fmt, ...)
@@ -421,6 +423,34 @@ function M.new()
     end
   end
 
+  --- Playbook-wide values for message placeholders (DOMAIN C1): links,
+  --- the sender's signature... A value is text, a number, a list of them,
+  --- or a function(a, t, r) returning one. An account's attrs and an
+  --- action's data override them (stdlib/tend/messages.lua).
+  ---   message_vars { help_link = "https://help.example.com/start",
+  ---                  survey_link = function(a) return "https://survey.example.com/" .. a.id end }
+  function g.message_vars(t)
+    local where = host.where(2)
+    if type(t) ~= "table" then
+      problem(where, "message_vars: expected a table of name = value, got %s", type(t))
+      return
+    end
+    for _, k in ipairs(ordered(t)) do
+      local v = t[k]
+      if type(k) ~= "string" or not k:match("^[%a_][%w_]*$") then
+        problem(where, "message_vars: '%s' is not a placeholder name", tostring(k))
+      elseif k == "account" or k == "data" then
+        problem(where, "message_vars: '%s' is reserved ({{%s.<field>}})", k, k)
+      elseif message_where[k] then
+        problem(where, "message_vars: '%s' is set twice (first at %s)", k, message_where[k])
+      elseif type(v) ~= "string" and type(v) ~= "number" and type(v) ~= "table" and type(v) ~= "function" then
+        problem(where, "message_vars: '%s' must be text, a number, a list or a function, got %s", k, type(v))
+      else
+        decl.message_vars[k], message_where[k] = v, where
+      end
+    end
+  end
+
   -- The send policy ---------------------------------------------------
   -- Across every rule and channel (tend deliver applies it to each row it
   -- is about to send): caps over rolling windows per contact or account,
@@ -594,8 +624,8 @@ function M.new()
       line = line + 1
       for _, name in ipairs(templates.placeholders(l)) do
         local root = name:match("^([^.]+)%.")
-        if templates.VARS[name] == nil and root ~= "account" and root ~= "data" then
-          problem(path .. ":" .. line, "unknown placeholder {{%s}} (known: account.<field>, data.<key>, %s)",
+        if templates.VARS[name] == nil and root ~= "account" and root ~= "data" and decl.message_vars[name] == nil then
+          problem(path .. ":" .. line, "unknown placeholder {{%s}} (known: account.<field>, data.<key>, a message_vars name, %s)",
                   name, sorted_keys(templates.VARS))
         end
       end

@@ -5,6 +5,7 @@ local host = require "tend.host"
 local json = require "tend.json"
 local dsl = require "tend.dsl"
 local templates = require "tend.templates"
+local messages = require "tend.messages"
 
 local M = {}
 
@@ -18,7 +19,8 @@ local HEALTH_MT = ordered { "score", "band" }
 local TRACE_MT = ordered { "rule", "fired", "why", "capped", "flags" }
 local ACTION_MT = {}
 for kind, field in pairs(NAME_FIELD) do
-  ACTION_MT[kind] = ordered { "kind", field, "to", "owner", "due", "locale", "key", "rule" }
+  ACTION_MT[kind] = ordered { "kind", field, "to", "address", "owner", "due", "locale", "subject", "text", "error",
+                              "key", "rule" }
 end
 local OBJECT_MT = getmetatable(json.object())
 local FIRED = "tend:fired:" -- event type of the ledger's past fires (see the rule loop)
@@ -83,8 +85,8 @@ end
 
 --- Option values may be functions of (a, t, r[, e]): per-account data such
 --- as the blocker an extension notice must name (DOMAIN C3); in an `on`
---- handler, e is the event that fired it.
-local function intent(action, a, t, r, rule, period_text, catalogue, e)
+--- handler, e is the event that fired it. `why` is the rule's trace line.
+local function intent(action, a, t, r, rule, period_text, decl, e, why)
   local field = NAME_FIELD[action.kind]
   local name = action[field]
   local out = setmetatable({ kind = action.kind, [field] = name, rule = rule }, ACTION_MT[action.kind])
@@ -99,10 +101,15 @@ local function intent(action, a, t, r, rule, period_text, catalogue, e)
     out.to = out.to or "champion"
     -- DOMAIN C4: the account's locale if the template has it, else its
     -- language, else English; the intent says which text will go out.
-    local _, chosen = templates.pick(catalogue, name, out.locale or a.locale)
+    local _, chosen = templates.pick(decl.templates, name, out.locale or a.locale)
     out.locale = chosen
     out.key = name .. ":" .. a.id .. ":" .. period_text
+    -- The text that will go out, rendered now so eval and explain show it.
+    messages.email(out, a, decl.templates, decl.message_vars, t, r)
   else
+    if action.kind == "notify" and out.text == nil then
+      out.text, out.locale = messages.notify_text(a, rule, why)
+    end
     out.key = action.kind .. ":" .. name .. ":" .. a.id .. ":" .. period_text
   end
   return out
@@ -119,7 +126,7 @@ end
 
 --- Applies fired actions: flags and stages change the result directly,
 --- everything (flags aside) becomes an intent for the host.
-local function apply(result, actions, a, t, rule, now, every, period_text, catalogue, e)
+local function apply(result, actions, a, t, rule, now, every, period_text, decl, e, why)
   local set = {}
   for _, act in ipairs(actions) do
     if act.kind == "flag" then
@@ -129,7 +136,7 @@ local function apply(result, actions, a, t, rule, now, every, period_text, catal
     else
       if act.kind == "stage" then add_unique(result.stages, act.stage) end
       local p = period_text or period(now, act.every_seconds or every)
-      result.actions[#result.actions + 1] = intent(act, a, t, result, rule, p, catalogue, e)
+      result.actions[#result.actions + 1] = intent(act, a, t, result, rule, p, decl, e, why)
     end
   end
   return set
@@ -213,7 +220,7 @@ function M.compile(decl, t)
         if fired then
           local once = r.once_per and r.once_per(a, t, result)
           note_flags(entry, apply(result, r.actions, a, t, r.name, now, r.every, once and tostring(once) or nil,
-                                  decl.templates))
+                                  decl, nil, entry.why))
         end
       end
     end
@@ -221,7 +228,7 @@ function M.compile(decl, t)
       for _, e in ipairs(t.events(h.event, h.within_text)) do
         if h.when == nil or h.when(a, e, t, result) then
           local entry = trace(result, "on " .. h.event, true, h.event .. " at " .. e.at)
-          note_flags(entry, apply(result, h.actions, a, t, "on " .. h.event, now, nil, e.at, decl.templates, e))
+          note_flags(entry, apply(result, h.actions, a, t, "on " .. h.event, now, nil, e.at, decl, e, entry.why))
         end
       end
     end

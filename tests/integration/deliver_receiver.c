@@ -18,7 +18,8 @@
  * 500 with probability --fail % and stalls --stall-ms with probability
  * --stall % (decided per request from the seed and the request number).
  * /status/CODE always answers CODE; /status/CODE/retry-after/S adds
- * Retry-After: S; /flaky/N answers 503 to the first N requests of each
+ * Retry-After: S; /status/CODE/body/WORD answers WORD as its body (Slack's
+ * "no_service"); /flaky/N answers 503 to the first N requests of each
  * webhook-id, then 200; /stall/MS answers 200 after MS milliseconds. A request with a bad signature answers 401.
  * --requests F also logs every request whole, one tab-separated line:
  *   method  path  headers  body
@@ -225,10 +226,10 @@ static int flaky_count(const char *id) {
     }
 }
 
-static void answer(int fd, int code, const char *extra) {
+static void answer(int fd, int code, const char *extra, const char *text) {
     const char *reason = code == 200 ? "OK" : code == 500 ? "Internal Server Error" : "Status";
     char out[512];
-    const char *body = code == 200 ? "received" : "no";
+    const char *body = text ? text : code == 200 ? "received" : "no";
     int n = snprintf(out, sizeof out, "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n%s\r\n%s",
                      code, reason, strlen(body), extra ? extra : "", body);
     ssize_t w = send(fd, out, (size_t)n, MSG_NOSIGNAL);
@@ -291,8 +292,11 @@ static void *serve(void *arg) {
         }
         unsigned long long nreq = ++requests;
         int code_arg = 0, ra = -1;
+        char text[64] = "";
         if (!strcmp(sig, "bad") || !strcmp(sig, "stale")) code = 401;
-        else if (sscanf(path, "/status/%d/retry-after/%d", &code_arg, &ra) >= 1) {
+        else if (sscanf(path, "/status/%d/body/%63[a-z_]", &code_arg, text) == 2) {
+            code = code_arg;
+        } else if (sscanf(path, "/status/%d/retry-after/%d", &code_arg, &ra) >= 1) {
             code = code_arg;
             if (ra >= 0) snprintf(extra, sizeof extra, "Retry-After: %d\r\n", ra);
         } else if (sscanf(path, "/flaky/%d", &code_arg) == 1) {
@@ -317,7 +321,7 @@ static void *serve(void *arg) {
             pthread_mutex_unlock(&mu);
         }
         body[blen] = saved;
-        answer(fd, code, extra);
+        answer(fd, code, extra, text[0] ? text : NULL);
         memmove(buf, buf + head_len + blen, len - head_len - blen);
         len -= head_len + blen;
     }

@@ -119,6 +119,8 @@ why=$(why graduation_blocked "$v2")
 has "$E" "  graduation_blocked   set by graduation_blocked: $why" "explain flag with the rule that set it"
 has "$E" "  email celebration to champion, in pt-BR (rule on milestone_reached)" "explain intent"
 has "$E" "    key $(q "j->'actions'->0->>'key'" "$v2")" "explain intent key"
+has "$E" "    to $(q "j->'actions'->0->>'address'" "$v2")" "explain: the rendered email's address"
+has "$E" "    subject \"$(q "j->'actions'->0->>'subject'" "$v2")\"" "explain: the rendered subject"
 like "$E" "^    outbox #[0-9]+ \(run $run2\): sent 2026-11-22T02:05:00Z$" "explain delivery"
 like "$E" "^Rules that fired \(2\)$" "explain fired rules"
 like "$E" "^  on milestone_reached +milestone_reached at " "explain fired rules"
@@ -171,7 +173,7 @@ run 0 explain vela-fintech --format json
   fail "explain json: current's keys are not in tend eval's order: $(keys "j->'current'" "$J")"
 [ "$(keys "j->'current'->'trace'->2" "$J")" = rule,fired,why,flags ] ||
   fail "explain json: trace entries' keys are not in tend eval's order: $(keys "j->'current'->'trace'->2" "$J")"
-[ "$(keys "j->'current'->'actions'->0" "$J")" = kind,template,to,locale,key,rule,data ] ||
+[ "$(keys "j->'current'->'actions'->0" "$J")" = kind,template,to,address,locale,subject,text,key,rule,data ] ||
   fail "explain json: intents' keys are not in tend eval's order: $(keys "j->'current'->'actions'->0" "$J")"
 [ "$(q "(j->'current')::jsonb = k::jsonb" "$J" "$v2")" = t ] || fail "explain json: current differs from the stored result"
 [ "$(q "(j->'previous')::jsonb = k::jsonb" "$J" "$v1")" = t ] ||
