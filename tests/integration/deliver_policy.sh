@@ -176,8 +176,8 @@ wait $p2 || fail "deliverer 2: $(cat "$tmp/race2")"
 [ "$(q "select string_agg(status || ' ' || n, ',' order by status) from (select status, count(*) n from outbox
         where account_id = 'gamma' group by status) s")" = "capped 17,sent 3" ] ||
   fail "the race: $(q "select status, count(*) from outbox where account_id = 'gamma' group by status")"
-[ "$(q "select string_agg(substr(dedupe_key, 6), ',' order by id) from outbox where account_id = 'gamma'
-        and status = 'sent'")" = 1,2,3 ] || fail "the oldest three did not pass"
+# (Which three is up to the race: each deliverer admits oldest first among
+# the rows it claimed, and the two claim in turns.)
 
 # 6. Nothing lost, nothing twice.
 total=$(q "select count(*) from outbox")
