@@ -4,6 +4,17 @@
 # embedded cluster of `tend db up` (initdb, pg_ctl, psql, the postgres user).
 TEND_PACKAGES=(cmake make gcc pkg-config lua5.4 liblua5.4-dev libjansson-dev libcurl4-openssl-dev
                libpq-dev libssl-dev lua-busted lua-cjson postgresql)
+# For the tests only (deploy/test.sh): nodejs and npm, to verify tend's
+# webhook signatures with the Standard Webhooks reference library for
+# JavaScript (tests/integration/swh, installed there by the test with
+# `npm ci`).
+TEND_TEST_PACKAGES=(nodejs)
+
+# npm comes with some builds of the nodejs package and separately with
+# Debian's: installs the npm package only when no npm is there.
+tend_install_npm() {
+  command -v npm >/dev/null 2>&1 || tend_install_packages npm
+}
 
 tend_install_packages() {
   local missing=()
