@@ -54,7 +54,12 @@ const char tend_help_deliver[] =
     "  TEND_CONNECTORS      a connectors.json to use\n"
     "  TEND_CONNECTOR_PATH  folders of connector plugins (*.so), colon-separated\n"
     "\n"
-    "SIGINT/SIGTERM: stop claiming, finish what is in flight, record it, exit.\n"
+    "Rows are claimed in batches (up to 512 at a time, fewer when answers come\n"
+    "slowly) and recorded in batches; a claimed row that could not start early\n"
+    "enough in its lease is given back unsent.\n"
+    "\n"
+    "SIGINT/SIGTERM: stop claiming, finish what is in flight, record it, give\n"
+    "back claimed rows not sent yet, exit.\n"
     "\n"
     "Exit: 0 done (failed deliveries are retried or dead-lettered, not errors);\n"
     "2 usage; 3 connector settings or schema; 4 database unavailable.\n";
