@@ -161,6 +161,11 @@ tend_status tend_outbox_prepare(PGconn *c, tend_error *err) {
      * server crash only sends a message again, with the same id (the rows
      * themselves were queued with a synchronous commit). */
     PQclear(PQexec(c, "SET synchronous_commit = off"));
+    /* Every statement here reaches its rows through an index or by ctid;
+     * the statistics of a young outbox or deliveries table (empty when
+     * last analyzed) otherwise make the planner scan the whole table for
+     * every batch, which costs more with each batch delivered. */
+    PQclear(PQexec(c, "SET enable_seqscan = off"));
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
         PGresult *r = PQprepare(c, stmts[i].name, stmts[i].sql, 0, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) return db_fail(c, r, "prepare", err);
