@@ -672,6 +672,10 @@ tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deli
         int wait_ms = 100;
         int ready = (queued_rows(&l) > 0 && l.inflight < l.nslots) ||
                     (l.dbs == DB_IDLE && ((l.ndone > 0 && quiet_but_done(&l)) || l.nrelease > 0));
+        /* all quiet while emptying the outbox: the last claim can go now */
+        if (l.dbs == DB_IDLE && claiming && o->mode == TEND_DELIVER_UNTIL_EMPTY && l.ndone == 0 &&
+            quiet_but_done(&l))
+            ready = 1;
         if (ready) wait_ms = 0;
         else if (l.dbs == DB_IDLE && l.ndone > 0) wait_ms = 20;
         else if (l.inflight == 0 && l.dbs == DB_IDLE) {
