@@ -692,9 +692,10 @@ tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deli
      * another run sends them again. */
     if (rc == TEND_OK && l.dbs != DB_IDLE) {
         PGresult *r;
+        nrows = 0;
         rc = tend_outbox_wait(c, &r, err);
         if (rc == TEND_OK) rc = l.dbs == DB_CLAIM ? tend_outbox_claim_rows(c, r, &rows, &nrows, err)
-                                                  : tend_outbox_done(c, r, "record", err);
+                                                  : tend_outbox_done(c, r, "the last statement", err);
         if (l.dbs == DB_CLAIM && rc == TEND_OK) enqueue(&l, rows, nrows, l.db_since);
         recorded(&l, l.sending, l.nsending, rc == TEND_OK && l.dbs == DB_RECORD);
         l.nsending = 0;
