@@ -10,7 +10,8 @@
 #   4. tend outbox list/show/dead/retry/enable: replay with the same message id
 #   5. a row no connector takes is retried, not lost
 #   6. a delivery killed mid-send is claimed again when its lease runs out;
-#      SIGTERM lets what is in flight finish and be recorded
+#      SIGTERM lets what is in flight finish and be recorded, and gives back
+#      rows claimed ahead but not sent (attempt undone)
 #   7. secrets never printed or stored
 #   8. a connector plugin from TEND_CONNECTOR_PATH (the example in
 #      runtime/connectors/examples)
