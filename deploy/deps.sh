@@ -2,11 +2,21 @@
 # needs when any is missing (safe to run twice: it checks first).
 # postgresql: the distribution's server (postgresql-15 on Debian 12) for the
 # embedded cluster of `tend db up` (initdb, pg_ctl, psql, the postgres user).
-# python3-aiosmtpd, openssl: the smtp connector's test runs a real SMTP
-# server (tests/integration/smtp_sink.py) with a throwaway certificate.
 TEND_PACKAGES=(cmake make gcc pkg-config lua5.4 liblua5.4-dev libjansson-dev libcurl4-openssl-dev
-               libpq-dev libssl-dev lua-busted lua-cjson postgresql
-               python3-aiosmtpd openssl)
+               libpq-dev libssl-dev lua-busted lua-cjson postgresql)
+# For the tests only (deploy/test.sh): nodejs and npm, to verify tend's
+# webhook signatures with the Standard Webhooks reference library for
+# JavaScript (tests/integration/swh, installed there by the test with
+# `npm ci`); python3-aiosmtpd and openssl, for the smtp connector's test
+# against a real SMTP server (tests/integration/smtp_sink.py) with a
+# throwaway certificate.
+TEND_TEST_PACKAGES=(nodejs python3-aiosmtpd openssl)
+
+# npm comes with some builds of the nodejs package and separately with
+# Debian's: installs the npm package only when no npm is there.
+tend_install_npm() {
+  command -v npm >/dev/null 2>&1 || tend_install_packages npm
+}
 
 tend_install_packages() {
   local missing=()

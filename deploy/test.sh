@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . deploy/deps.sh
-tend_install_packages "${TEND_PACKAGES[@]}" valgrind
+tend_install_packages "${TEND_PACKAGES[@]}" "${TEND_TEST_PACKAGES[@]}" valgrind
+tend_install_npm
 
 echo "== build (-Wall -Wextra -Werror)"
 tend_build build

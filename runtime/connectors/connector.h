@@ -29,7 +29,7 @@
 
 #include <stddef.h>
 
-#define TEND_CONNECTOR_ABI 1
+#define TEND_CONNECTOR_ABI 2 /* 2: tend_connector_type gained sync() */
 
 /* One notification, as the delivery loop hands it to a connector. Strings
  * are NUL-terminated and live until the call returns. */
@@ -158,6 +158,13 @@ typedef struct tend_connector_type {
 
     /* Local connectors: deliver m now, instead of prepare(). */
     void (*send)(void *state, const tend_message *m, tend_verdict *v);
+    /* Optional, with send(): make durable everything send() called
+     * delivered since the last sync(), e.g. one fdatasync per file for a
+     * whole batch instead of one per message. The host calls it after each
+     * batch of sends and records none of their verdicts before it returns;
+     * -1 (with one line in err) turns that batch's deliveries through this
+     * instance into retries. NULL: send() itself makes each one durable. */
+    int (*sync)(void *state, char *err, size_t cap);
 
     void (*free)(void *state);
 } tend_connector_type;

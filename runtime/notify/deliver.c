@@ -35,9 +35,19 @@ typedef struct {
 typedef struct {
     tend_outbox_row row;
     tend_attempt a;
+    tend_connector_instance *unsynced; /* delivered by a send() its sync() has yet to make durable */
     char error[300];
     char response[EXCERPT + 1];
 } finished;
+
+/* A claimed row waiting for a free slot. */
+typedef struct {
+    tend_outbox_row row;
+    double claimed_at; /* when the claim was sent: its lease runs from then */
+} queued;
+
+/* What the one database connection is doing (one statement at a time). */
+typedef enum { DB_IDLE, DB_CLAIM, DB_RECORD, DB_RELEASE } db_state;
 
 typedef struct {
     PGconn *db;
@@ -48,8 +58,19 @@ typedef struct {
     CURLM *multi;
     slot *slots;
     int nslots, inflight;
-    finished *done;
+    finished *done;         /* attempts to record */
     size_t ndone, capdone;
+    finished *sending;      /* attempts being recorded (DB_RECORD) */
+    size_t nsending, capsending;
+    queued *queue;          /* claimed rows not started yet: queue[qhead..qlen) */
+    size_t qhead, qlen, qcap;
+    tend_outbox_row *release; /* claimed rows to give back unsent */
+    size_t nrelease, caprelease;
+    db_state dbs;
+    double db_since;        /* when the statement in flight was sent */
+    double lease, start_by; /* a queued row starts at most start_by s after its claim */
+    double done_since;      /* when done[0] finished */
+    char *to_sync;          /* per configured instance: sent since its last sync() */
     uint64_t rng;
 } loop;
 
@@ -103,6 +124,7 @@ double tend_deliver_max_timeout(const tend_notify_config *cfg) {
 /* ---- finished attempts -------------------------------------------------------------- */
 
 static finished *finish(loop *l, tend_outbox_row *row) {
+    if (l->ndone == 0) l->done_since = now_s();
     if (l->ndone == l->capdone) {
         size_t cap = l->capdone ? 2 * l->capdone : 64;
         finished *d = realloc(l->done, cap * sizeof *d);
@@ -158,24 +180,79 @@ static void count(loop *l, const finished *f) {
     st->attempts++;
 }
 
-static tend_status flush(loop *l, tend_error *err) {
-    if (l->ndone == 0) return TEND_OK;
-    tend_attempt *a = malloc(l->ndone * sizeof *a);
-    if (!a) return tend_fail(err, TEND_EMEMORY, "out of memory");
-    for (size_t i = 0; i < l->ndone; i++) {
-        a[i] = l->done[i].a;
-        a[i].row = &l->done[i].row;
+/* The attempts in f[0..n) as tend_attempt, pointing into f (which must not
+ * move until they are recorded). */
+static tend_attempt *attempts_of(finished *f, size_t n) {
+    tend_attempt *a = malloc((n ? n : 1) * sizeof *a);
+    if (!a) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        a[i] = f[i].a;
+        a[i].row = &f[i].row;
+        if (a[i].error) a[i].error = f[i].error; /* f may have moved since set_error */
+        if (a[i].response) a[i].response = f[i].response;
     }
-    tend_status rc = tend_outbox_record(l->db, l->worker, a, l->ndone, err);
-    for (size_t i = 0; i < l->ndone; i++) {
-        if (rc == TEND_OK) {
-            count(l, &l->done[i]);
-            if (l->o->on_attempt) l->o->on_attempt(l->o->ud, &l->done[i].row, &a[i]);
+    return a;
+}
+
+/* Recorded: count them, tell the caller, free the rows. */
+static void recorded(loop *l, finished *f, size_t n, int ok) {
+    tend_attempt *a = ok && l->o->on_attempt ? attempts_of(f, n) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (ok) {
+            count(l, &f[i]);
+            if (a) l->o->on_attempt(l->o->ud, &f[i].row, &a[i]);
         }
-        tend_outbox_row_free(&l->done[i].row);
+        tend_outbox_row_free(&f[i].row);
     }
     free(a);
+}
+
+/* Records every finished attempt and waits for it. */
+static tend_status flush(loop *l, tend_error *err) {
+    if (l->ndone == 0) return TEND_OK;
+    tend_attempt *a = attempts_of(l->done, l->ndone);
+    if (!a) return tend_fail(err, TEND_EMEMORY, "out of memory");
+    tend_status rc = tend_outbox_record(l->db, l->worker, a, l->ndone, err);
+    free(a);
+    recorded(l, l->done, l->ndone, rc == TEND_OK);
     l->ndone = 0;
+    return rc;
+}
+
+/* Starts recording the finished attempts without waiting (parked rows,
+ * rare, are recorded at once). */
+static tend_status flush_send(loop *l, tend_error *err) {
+    for (size_t i = 0; i < l->ndone; i++)
+        if (l->done[i].a.outcome == TEND_OUTCOME_PARK) return flush(l, err);
+    tend_attempt *a = attempts_of(l->done, l->ndone);
+    if (!a) return tend_fail(err, TEND_EMEMORY, "out of memory");
+    tend_status rc = tend_outbox_record_send(l->db, l->worker, a, l->ndone, err);
+    free(a);
+    if (rc != TEND_OK) return rc;
+    finished *t = l->sending; /* swap: done fills again while these are recorded */
+    size_t cap = l->capsending;
+    l->sending = l->done, l->capsending = l->capdone, l->nsending = l->ndone;
+    l->done = t, l->capdone = cap, l->ndone = 0;
+    l->dbs = DB_RECORD;
+    return TEND_OK;
+}
+
+static void give_back(loop *l, tend_outbox_row *row) {
+    if (l->nrelease == l->caprelease) {
+        size_t cap = l->caprelease ? 2 * l->caprelease : 64;
+        tend_outbox_row *r = realloc(l->release, cap * sizeof *r);
+        if (!r) abort();
+        l->release = r, l->caprelease = cap;
+    }
+    l->release[l->nrelease++] = *row;
+    memset(row, 0, sizeof *row);
+}
+
+static tend_status release_send(loop *l, tend_error *err) {
+    tend_status rc = tend_outbox_release_send(l->db, l->worker, l->release, l->nrelease, err);
+    for (size_t i = 0; i < l->nrelease; i++) tend_outbox_row_free(&l->release[i]);
+    l->nrelease = 0;
+    if (rc == TEND_OK) l->dbs = DB_RELEASE;
     return rc;
 }
 
@@ -292,6 +369,10 @@ static void start(loop *l, tend_outbox_row *row) {
         f->a.connector = in->name;
         f->a.latency_ms = (long)((now_s() - t0) * 1000 + 0.5);
         decide(l, f, in, &v);
+        if (in->type->sync && v.kind == TEND_DELIVERED) {
+            f->unsynced = in;
+            l->to_sync[in - l->cfg->inst] = 1;
+        }
         return;
     }
     tend_request_reset(&s->req);
@@ -392,6 +473,77 @@ static tend_status refresh_disabled(loop *l, tend_error *err) {
 
 /* ---- the loop ----------------------------------------------------------------------- */
 
+static void enqueue(loop *l, tend_outbox_row *rows, size_t n, double claimed_at) {
+    if (l->qhead > 0 && l->qlen + n > l->qcap) { /* reuse the started front */
+        memmove(l->queue, l->queue + l->qhead, (l->qlen - l->qhead) * sizeof *l->queue);
+        l->qlen -= l->qhead, l->qhead = 0;
+    }
+    if (l->qlen + n > l->qcap) {
+        size_t cap = l->qcap ? l->qcap : 64;
+        while (cap < l->qlen + n) cap *= 2;
+        queued *q = realloc(l->queue, cap * sizeof *q);
+        if (!q) abort(); /* as tend_buf */
+        l->queue = q, l->qcap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        l->queue[l->qlen].row = rows[i];
+        l->queue[l->qlen++].claimed_at = claimed_at;
+        memset(&rows[i], 0, sizeof rows[i]);
+    }
+}
+
+static size_t queued_rows(const loop *l) { return l->qlen - l->qhead; }
+
+/* Nothing left to send: what finished is recorded at once. */
+static int quiet_but_done(const loop *l) { return l->inflight == 0 && queued_rows(l) == 0; }
+
+/* Local connectors with sync(): once per batch of sends, before any of
+ * their verdicts is recorded; if it fails, that batch is retried. */
+static void sync_local(loop *l) {
+    for (size_t i = 0; i < l->cfg->ninst; i++) {
+        if (!l->to_sync[i]) continue;
+        l->to_sync[i] = 0;
+        tend_connector_instance *in = &l->cfg->inst[i];
+        tend_verdict v = {.kind = TEND_RETRY, .retry_after = -1};
+        char why[200] = "";
+        if (in->type->sync(in->state, why, sizeof why) == 0) why[0] = 0;
+        else snprintf(v.error, sizeof v.error, "%s", why[0] ? why : "sync failed");
+        for (size_t k = 0; k < l->ndone; k++) {
+            finished *f = &l->done[k];
+            if (f->unsynced != in) continue;
+            f->unsynced = NULL;
+            if (v.error[0]) decide(l, f, in, &v);
+        }
+    }
+}
+
+/* Starts queued rows while slots are free. A row whose lease would run out
+ * before its answer could be recorded is given back unsent instead, as is
+ * every queued row once a stop is asked for. */
+static void start_queued(loop *l, int stopping) {
+    double t = now_s();
+    while (l->qhead < l->qlen && (l->inflight < l->nslots || stopping)) {
+        queued *q = &l->queue[l->qhead++];
+        if (stopping || t > q->claimed_at + l->start_by) give_back(l, &q->row);
+        else start(l, &q->row);
+    }
+    if (l->qhead == l->qlen) l->qhead = l->qlen = 0;
+    sync_local(l);
+}
+
+#define CLAIM_MAX 512 /* rows per claim at most: one statement, one lease */
+
+/* How many rows to claim at once: enough for the slots, and for about a
+ * quarter of the lease (at most a second) at the rate answers come back,
+ * so a claim serves many sends without leases running out in the queue. */
+static int claim_size(const loop *l, double rate) {
+    double window = l->lease / 4 < 1 ? l->lease / 4 : 1;
+    double n = rate * window;
+    if (n > CLAIM_MAX) n = CLAIM_MAX;
+    if (n < l->nslots) n = l->nslots;
+    return (int)n;
+}
+
 tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deliver_opts *o, tend_deliver_stats *st,
                              tend_error *err) {
     memset(st, 0, sizeof *st);
@@ -405,6 +557,11 @@ tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deli
     l.nslots = o->concurrency > 0 ? o->concurrency : 32;
     double lease = o->lease_s > 0 ? o->lease_s : 4 * tend_deliver_max_timeout(cfg);
     if (o->lease_s <= 0 && lease < 60) lease = 60;
+    l.lease = lease;
+    /* a row must start early enough for its longest request to end, and be
+     * recorded, within its lease */
+    l.start_by = lease - tend_deliver_max_timeout(cfg) - 1;
+    if (l.start_by < lease / 4) l.start_by = lease / 4;
     double started = now_s();
 
     char cutoff[32] = "infinity";
@@ -418,71 +575,152 @@ tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deli
     if (rc == TEND_OK) rc = refresh_disabled(&l, err);
     if (rc != TEND_OK) return rc;
     l.slots = calloc((size_t)l.nslots, sizeof *l.slots);
+    l.to_sync = calloc(cfg->ninst + 1, 1);
     l.multi = curl_multi_init();
-    if (!l.slots || !l.multi) {
+    if (!l.slots || !l.multi || !l.to_sync) {
         free(l.slots);
+        free(l.to_sync);
         if (l.multi) curl_multi_cleanup(l.multi);
         return tend_fail(err, TEND_EMEMORY, "out of memory");
     }
     curl_multi_setopt(l.multi, CURLMOPT_MAXCONNECTS, (long)l.nslots * 2);
 
-    int claiming = 1;
-    long long claimed = 0;
-    double next_claim = 0, disabled_at = now_s();
+    int claiming = 1, stopping = 0;
+    long long claimed = 0, answered_at_claim = 0;
+    double next_claim = 0, disabled_at = now_s(), rate = 0, rate_at = now_s();
     tend_outbox_row *rows = NULL;
     size_t nrows = 0;
     while (rc == TEND_OK) {
         if (o->stop && *o->stop >= 2) break;
-        if (o->stop && *o->stop) claiming = 0;
-        double t = now_s();
-        int free_slots = l.nslots - l.inflight;
-        /* claim when a quarter of the slots are free (fewer round trips), or all are */
-        if (claiming && t >= next_claim && (free_slots >= (l.nslots + 3) / 4 || l.inflight == 0)) {
-            if (t - disabled_at > DISABLED_REFRESH) {
-                if ((rc = refresh_disabled(&l, err)) != TEND_OK) break;
-                disabled_at = t;
-            }
-            int want = free_slots;
-            if (o->mode == TEND_DELIVER_ONCE && o->limit > 0 && o->limit - claimed < want)
-                want = (int)(o->limit - claimed);
-            nrows = 0;
-            rc = tend_outbox_claim(c, l.worker, want, lease, cutoff, o->tenant, &rows, &nrows, err);
-            size_t got = nrows; /* the send policy may hold or cap some before they go */
-            if (rc == TEND_OK && o->policy)
-                rc = tend_policy_apply(c, o->policy, l.worker, o->now, rows, &nrows, &st->policy, err);
+        if (o->stop && *o->stop) claiming = 0, stopping = 1;
+
+        /* the database's answer, if one came */
+        if (l.dbs != DB_IDLE) {
+            PGresult *r;
+            if (!tend_outbox_ready(c, &r, err, &rc)) goto transfers;
             if (rc != TEND_OK) break;
-            claimed += (long long)got;
-            for (size_t i = 0; i < nrows; i++) start(&l, &rows[i]);
-            if (o->mode == TEND_DELIVER_ONCE && o->limit > 0 && claimed >= o->limit) claiming = 0;
-            if (got == 0) {
-                if (o->mode == TEND_DELIVER_ONCE) claiming = 0;
-                else if (l.inflight == 0 && l.ndone == 0) {
-                    if (o->mode == TEND_DELIVER_UNTIL_EMPTY) claiming = 0;
-                    else { /* DRAIN: done when nothing is pending; else wait for the next due row */
-                        long long pending;
-                        double next_in;
-                        if ((rc = tend_outbox_pending(c, o->tenant, &pending, &next_in, err)) != TEND_OK) break;
-                        if (pending == 0) claiming = 0;
-                        else next_claim = now_s() + (next_in < 1 ? (next_in > 0.05 ? next_in : 0.05) : 1);
+            db_state was = l.dbs;
+            l.dbs = DB_IDLE;
+            if (was == DB_RECORD) {
+                rc = tend_outbox_done(c, r, "record", err);
+                recorded(&l, l.sending, l.nsending, rc == TEND_OK);
+                l.nsending = 0;
+            } else if (was == DB_RELEASE) {
+                rc = tend_outbox_done(c, r, "release", err);
+            } else {
+                nrows = 0;
+                rc = tend_outbox_claim_rows(c, r, &rows, &nrows, err);
+                size_t got = nrows; /* the send policy may hold or cap some before they go */
+                if (rc == TEND_OK && o->policy)
+                    rc = tend_policy_apply(c, o->policy, l.worker, o->now, rows, &nrows, &st->policy, err);
+                if (rc != TEND_OK) break;
+                claimed += (long long)got;
+                enqueue(&l, rows, nrows, l.db_since);
+                if (o->mode == TEND_DELIVER_ONCE && o->limit > 0 && claimed >= o->limit) claiming = 0;
+                int quiet = l.inflight == 0 && queued_rows(&l) == 0 && l.ndone == 0;
+                if (got == 0) {
+                    if (o->mode == TEND_DELIVER_ONCE) claiming = 0;
+                    else if (quiet) {
+                        if (o->mode == TEND_DELIVER_UNTIL_EMPTY) claiming = 0;
+                        else { /* DRAIN: done when nothing is pending; else wait for the next due row */
+                            long long pending;
+                            double next_in;
+                            if ((rc = tend_outbox_pending(c, o->tenant, &pending, &next_in, err)) != TEND_OK) break;
+                            if (pending == 0) claiming = 0;
+                            else next_claim = now_s() + (next_in < 1 ? (next_in > 0.05 ? next_in : 0.05) : 1);
+                        }
+                    } else {
+                        next_claim = now_s() + 0.2;
                     }
-                } else {
-                    next_claim = now_s() + 0.2;
                 }
             }
+            if (rc != TEND_OK) break;
         }
+
+        /* the next statement: give rows back, claim when the queue runs low,
+         * else record what finished (all of it, in one statement) */
+        if (l.dbs == DB_IDLE) {
+            double t = now_s();
+            if (t - rate_at >= 0.05) { /* answers per second, smoothed */
+                long long answered = st->attempts + (long long)l.ndone + (long long)l.nsending;
+                double r = (double)(answered - answered_at_claim) / (t - rate_at);
+                rate = rate > 0 ? 0.5 * rate + 0.5 * r : r;
+                answered_at_claim = answered, rate_at = t;
+            }
+            int want = claim_size(&l, rate);
+            if (o->mode == TEND_DELIVER_ONCE && o->limit > 0 && o->limit - claimed < want)
+                want = (int)(o->limit - claimed);
+            int quiet = l.inflight == 0 && queued_rows(&l) == 0 && l.ndone == 0;
+            /* rows for free slots; and, when answers come faster than the
+             * slots alone need, the next batch before the queue runs dry */
+            int q = (int)queued_rows(&l);
+            int low = q < l.nslots - l.inflight || (want > l.nslots && q < want / 2);
+            int need = claiming && want > 0 && low &&
+                       (t >= next_claim || (quiet && o->mode == TEND_DELIVER_UNTIL_EMPTY));
+            if (l.nrelease > 0) {
+                rc = release_send(&l, err);
+            } else if (need) { /* first, so the slots never wait for rows */
+                if (t - disabled_at > DISABLED_REFRESH) {
+                    if ((rc = refresh_disabled(&l, err)) != TEND_OK) break;
+                    disabled_at = t;
+                }
+                rc = tend_outbox_claim_send(c, l.worker, want - (int)queued_rows(&l), lease, cutoff, o->tenant, err);
+                if (rc == TEND_OK) l.dbs = DB_CLAIM, l.db_since = t;
+            } else if (l.ndone > 0 && ((int)l.ndone >= want / 2 || t - l.done_since > 0.02 || quiet_but_done(&l))) {
+                /* in batches: a statement costs about as much as many rows */
+                rc = flush_send(&l, err);
+                l.db_since = t;
+            }
+            if (rc != TEND_OK) break;
+        }
+
+    transfers:
+        start_queued(&l, stopping);
         run_transfers(&l);
-        if ((rc = flush(&l, err)) != TEND_OK) break;
-        if (!claiming && l.inflight == 0) break;
+        if (!claiming && l.inflight == 0 && queued_rows(&l) == 0 && l.ndone == 0 && l.nrelease == 0 &&
+            l.dbs == DB_IDLE)
+            break;
         int wait_ms = 100;
-        if (l.inflight == 0) {
+        int ready = (queued_rows(&l) > 0 && l.inflight < l.nslots) ||
+                    (l.dbs == DB_IDLE && ((l.ndone > 0 && quiet_but_done(&l)) || l.nrelease > 0));
+        /* all quiet while emptying the outbox: the last claim can go now */
+        if (l.dbs == DB_IDLE && claiming && o->mode == TEND_DELIVER_UNTIL_EMPTY && l.ndone == 0 &&
+            quiet_but_done(&l))
+            ready = 1;
+        if (ready) wait_ms = 0;
+        else if (l.dbs == DB_IDLE && l.ndone > 0) wait_ms = 20;
+        else if (l.inflight == 0 && l.dbs == DB_IDLE) {
             double until = next_claim - now_s();
             wait_ms = until <= 0 ? 0 : until > 1 ? 1000 : (int)(until * 1000);
         }
-        if (wait_ms > 0 || l.inflight > 0) curl_multi_poll(l.multi, NULL, 0, wait_ms, NULL);
+        struct curl_waitfd dbfd = {.fd = PQsocket(c), .events = CURL_WAIT_POLLIN};
+        if (wait_ms > 0 || l.inflight > 0)
+            curl_multi_poll(l.multi, l.dbs != DB_IDLE ? &dbfd : NULL, l.dbs != DB_IDLE ? 1 : 0, wait_ms, NULL);
+    }
+    /* What finished is recorded, and what was claimed but never started is
+     * given back, unless the database failed. On a database failure or a
+     * hard stop, rows in flight are abandoned: their leases run out and
+     * another run sends them again. */
+    if (rc == TEND_OK && l.dbs != DB_IDLE) {
+        PGresult *r;
+        nrows = 0;
+        rc = tend_outbox_wait(c, &r, err);
+        if (rc == TEND_OK) rc = l.dbs == DB_CLAIM ? tend_outbox_claim_rows(c, r, &rows, &nrows, err)
+                                                  : tend_outbox_done(c, r, "the last statement", err);
+        if (l.dbs == DB_CLAIM && rc == TEND_OK) enqueue(&l, rows, nrows, l.db_since);
+        recorded(&l, l.sending, l.nsending, rc == TEND_OK && l.dbs == DB_RECORD);
+        l.nsending = 0;
+        l.dbs = DB_IDLE;
     }
     if (rc == TEND_OK) rc = flush(&l, err);
-    /* On a database failure or a hard stop, rows in flight are abandoned:
-     * their leases run out and another run sends them again. */
+    if (rc == TEND_OK) {
+        start_queued(&l, 1);
+        if (l.nrelease > 0 && (rc = release_send(&l, err)) == TEND_OK) {
+            PGresult *r;
+            rc = tend_outbox_wait(c, &r, err);
+            if (rc == TEND_OK) rc = tend_outbox_done(c, r, "release", err);
+        }
+    }
     for (int i = 0; i < l.nslots; i++) {
         slot *s = &l.slots[i];
         if (s->easy) {
@@ -496,7 +734,15 @@ tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deli
         tend_buf_free(&s->headers);
     }
     for (size_t i = 0; i < l.ndone; i++) tend_outbox_row_free(&l.done[i].row);
+    for (size_t i = 0; i < l.nsending; i++) tend_outbox_row_free(&l.sending[i].row);
+    for (size_t i = l.qhead; i < l.qlen; i++) tend_outbox_row_free(&l.queue[i].row);
+    for (size_t i = 0; i < l.nrelease; i++) tend_outbox_row_free(&l.release[i]);
+    for (size_t i = 0; i < nrows; i++) tend_outbox_row_free(&rows[i]);
     free(l.done);
+    free(l.sending);
+    free(l.queue);
+    free(l.release);
+    free(l.to_sync);
     free(l.slots);
     free(rows);
     curl_multi_cleanup(l.multi);

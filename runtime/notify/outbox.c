@@ -5,29 +5,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "store/db.h"
 #include "store/migrate.h"
 
 #define SCHEMA_NEEDED 7 /* 007_send_policy: the send policy's columns */
 
+/* The due rows are found through the partial index outbox_due (ORDER BY
+ * next_attempt_at is its order, so the scan stops after n rows) and then
+ * updated by ctid: locked by FOR UPDATE, they cannot move within the
+ * statement. (Joining back on (tenant, id) made the planner hash-join a
+ * sequential scan of the whole outbox on every claim.) Attempt numbers
+ * only grow (a parked or released attempt deletes its deliveries row when
+ * it takes its number back), so the attempt's row is new: a plain INSERT. */
 static const char CLAIM[] =
     "WITH due AS ("
-    "  SELECT tenant, id FROM outbox"
+    "  SELECT ctid FROM outbox"
     "   WHERE status = 'pending' AND next_attempt_at <= LEAST(now(), $4::timestamptz)"
     "     AND ($5::text IS NULL OR tenant = $5::text)"
     "   ORDER BY next_attempt_at LIMIT $1::int FOR UPDATE SKIP LOCKED),"
     " claimed AS ("
     "  UPDATE outbox o SET lease_owner = $2::text, lease_until = now() + make_interval(secs => $3::float8),"
     "         next_attempt_at = now() + make_interval(secs => $3::float8), attempts = o.attempts + 1"
-    "    FROM due WHERE o.tenant = due.tenant AND o.id = due.id"
+    "   WHERE o.ctid = ANY (ARRAY(SELECT ctid FROM due))"
     "  RETURNING o.tenant, o.id, o.attempts, o.round_start, o.account_id, o.kind, o.connector,"
     "            COALESCE(o.payload->>'channel', o.payload->>'target', o.payload->>'template'),"
     "            o.dedupe_key, o.payload::text, extract(epoch FROM o.created_at)::bigint),"
     " started AS ("
     "  INSERT INTO deliveries (tenant, outbox_id, attempt, worker) SELECT tenant, id, attempts, $2::text FROM claimed"
-    "  ON CONFLICT (tenant, outbox_id, attempt) DO UPDATE SET worker = EXCLUDED.worker, started_at = now(),"
-    "     finished_at = NULL, ok = NULL, http_status = NULL, error = NULL, response = NULL, latency_ms = NULL)"
-    " SELECT * FROM claimed";
+    "  RETURNING tenant, outbox_id, ctid)"
+    " SELECT c.*, s.ctid::text FROM claimed c JOIN started s ON s.tenant = c.tenant AND s.outbox_id = c.id";
 
 static const char RECORD[] =
     "WITH d AS ("
@@ -57,6 +64,45 @@ static const char PARK[] =
     "  last_error = CASE WHEN s.disabled THEN 'held: connector ' || $4::text || ' is disabled' ELSE last_error END"
     " FROM s WHERE tenant = $1::text AND id = $2::bigint AND status = 'pending' AND attempts = $3::int"
     "   AND lease_owner = $5::text";
+
+/* Many attempts' results in one statement (one array element per
+ * attempt): the same updates as RECORD, fenced the same way. The attempts'
+ * deliveries rows are found by the ctids the claim returned ($13; a row
+ * moved meanwhile is left unfinished, which only `tend outbox show`
+ * sees): a young deliveries table's statistics otherwise make the
+ * planner scan all of it for every batch. */
+static const char RECORD_MANY[] =
+    "WITH r AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::text[], $5::int[], $6::text[],"
+    "    $7::text[], $8::int[], $9::text[], $10::float8[], $11::int[])"
+    "  AS r(tenant, id, attempt, outcome, http_status, error, response, latency_ms, connector, delay, max_attempts)),"
+    " d AS ("
+    "  UPDATE deliveries d SET finished_at = now(), ok = (r.outcome = 'sent'), http_status = r.http_status,"
+    "         error = r.error, response = r.response, latency_ms = r.latency_ms, connector = r.connector"
+    "    FROM r WHERE d.ctid = ANY ($13::tid[]) AND d.tenant = r.tenant AND d.outbox_id = r.id"
+    "     AND d.attempt = r.attempt)"
+    " UPDATE outbox o SET"
+    "  status = CASE r.outcome WHEN 'sent' THEN 'sent' WHEN 'dead' THEN 'dead' ELSE 'pending' END,"
+    "  sent_at = CASE WHEN r.outcome = 'sent' THEN now() ELSE o.sent_at END,"
+    "  next_attempt_at = CASE r.outcome WHEN 'retry' THEN now() + make_interval(secs => r.delay)"
+    "                    WHEN 'hold' THEN 'infinity'::timestamptz ELSE o.next_attempt_at END,"
+    "  held_by = CASE WHEN r.outcome = 'hold' THEN r.connector END,"
+    "  lease_owner = NULL, lease_until = NULL,"
+    "  last_error = CASE WHEN r.outcome = 'sent' THEN NULL ELSE r.error END,"
+    "  max_attempts = GREATEST(r.max_attempts, 1)"
+    " FROM r WHERE o.tenant = r.tenant AND o.id = r.id AND o.status = 'pending'"
+    "   AND (r.outcome = 'sent' OR (o.attempts = r.attempt AND o.lease_owner = $12::text))";
+
+/* Rows claimed but never sent (a stop, or a lease too short to start them
+ * in): the attempt is undone and the row is due again now, if this worker
+ * still holds it. */
+static const char RELEASE_MANY[] =
+    "WITH r AS (SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[]) AS r(tenant, id, attempt)),"
+    " o AS ("
+    "  UPDATE outbox o SET attempts = o.attempts - 1, lease_owner = NULL, lease_until = NULL, next_attempt_at = now()"
+    "    FROM r WHERE o.tenant = r.tenant AND o.id = r.id AND o.status = 'pending' AND o.attempts = r.attempt"
+    "     AND o.lease_owner = $4::text"
+    "  RETURNING o.tenant, o.id, r.attempt)"
+    " DELETE FROM deliveries d USING o WHERE d.tenant = o.tenant AND d.outbox_id = o.id AND d.attempt = o.attempt";
 
 static tend_status db_fail(PGconn *c, PGresult *r, const char *what, tend_error *err) {
     char msg[512];
@@ -105,12 +151,21 @@ tend_status tend_outbox_connect(PGconn **out, tend_error *err) {
 tend_status tend_outbox_prepare(PGconn *c, tend_error *err) {
     static const struct {
         const char *name, *sql;
-    } stmts[] = {{"tend_claim", CLAIM}, {"tend_record", RECORD}, {"tend_park", PARK}};
+    } stmts[] = {{"tend_claim", CLAIM},
+                   {"tend_record", RECORD},
+                   {"tend_record_many", RECORD_MANY},
+                   {"tend_release_many", RELEASE_MANY},
+                   {"tend_park", PARK}};
     PQclear(PQexec(c, "SET TimeZone = 'UTC'"));
     /* Claims and results need not wait for the WAL flush: a commit lost in a
      * server crash only sends a message again, with the same id (the rows
      * themselves were queued with a synchronous commit). */
     PQclear(PQexec(c, "SET synchronous_commit = off"));
+    /* Every statement here reaches its rows through an index or by ctid;
+     * the statistics of a young outbox or deliveries table (empty when
+     * last analyzed) otherwise make the planner scan the whole table for
+     * every batch, which costs more with each batch delivered. */
+    PQclear(PQexec(c, "SET enable_seqscan = off"));
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++) {
         PGresult *r = PQprepare(c, stmts[i].name, stmts[i].sql, 0, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) return db_fail(c, r, "prepare", err);
@@ -129,13 +184,17 @@ static char *dup_or_null(const PGresult *r, int row, int col) {
     return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
 }
 
-tend_status tend_outbox_claim(PGconn *c, const char *worker, int n, double lease_s, const char *cutoff,
-                              const char *tenant, tend_outbox_row **rows, size_t *nrows, tend_error *err) {
+tend_status tend_outbox_claim_send(PGconn *c, const char *worker, int n, double lease_s, const char *cutoff,
+                                   const char *tenant, tend_error *err) {
     char nbuf[16], lbuf[32];
     snprintf(nbuf, sizeof nbuf, "%d", n);
     snprintf(lbuf, sizeof lbuf, "%.3f", lease_s);
     const char *p[5] = {nbuf, worker, lbuf, cutoff, tenant};
-    PGresult *r = PQexecPrepared(c, "tend_claim", 5, p, NULL, NULL, 0);
+    if (!PQsendQueryPrepared(c, "tend_claim", 5, p, NULL, NULL, 0)) return db_fail(c, NULL, "claim", err);
+    return TEND_OK;
+}
+
+tend_status tend_outbox_claim_rows(PGconn *c, PGresult *r, tend_outbox_row **rows, size_t *nrows, tend_error *err) {
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return db_fail(c, r, "claim", err);
     int got = PQntuples(r);
     if (got > 0) {
@@ -158,10 +217,77 @@ tend_status tend_outbox_claim(PGconn *c, const char *worker, int n, double lease
             o->key = strdup(PQgetvalue(r, i, 8));
             o->payload = strdup(PQgetvalue(r, i, 9));
             o->created_at = strtoll(PQgetvalue(r, i, 10), NULL, 10);
+            snprintf(o->attempt_ctid, sizeof o->attempt_ctid, "%s", PQgetvalue(r, i, 11));
         }
     }
     PQclear(r);
     return TEND_OK;
+}
+
+int tend_outbox_ready(PGconn *c, PGresult **out, tend_error *err, tend_status *rc) {
+    *out = NULL;
+    *rc = TEND_OK;
+    if (!PQconsumeInput(c)) {
+        *rc = db_fail(c, NULL, "reading an answer", err);
+        return 1;
+    }
+    if (PQisBusy(c)) return 0;
+    PGresult *r, *first = NULL;
+    while ((r = PQgetResult(c))) { /* a statement answers with one result, then NULL */
+        if (first) PQclear(r);
+        else first = r;
+    }
+    *out = first;
+    return 1;
+}
+
+tend_status tend_outbox_wait(PGconn *c, PGresult **out, tend_error *err) {
+    PGresult *r, *first = NULL;
+    while ((r = PQgetResult(c))) {
+        if (first) PQclear(r);
+        else first = r;
+    }
+    if (!first) return tend_fail(err, TEND_EDB, "outbox: no answer: %s", PQerrorMessage(c));
+    *out = first;
+    return TEND_OK;
+}
+
+tend_status tend_outbox_claim(PGconn *c, const char *worker, int n, double lease_s, const char *cutoff,
+                              const char *tenant, tend_outbox_row **rows, size_t *nrows, tend_error *err) {
+    PGresult *r;
+    tend_status rc = tend_outbox_claim_send(c, worker, n, lease_s, cutoff, tenant, err);
+    if (rc == TEND_OK) rc = tend_outbox_wait(c, &r, err);
+    if (rc == TEND_OK) rc = tend_outbox_claim_rows(c, r, rows, nrows, err);
+    return rc;
+}
+
+/* PostgreSQL array literals, built element by element: {"a","b",NULL}. */
+static void array_sep(tend_buf *b) { tend_buf_addc(b, b->len ? ',' : '{'); }
+
+static void array_text(tend_buf *b, const char *s) {
+    array_sep(b);
+    if (!s) {
+        tend_buf_adds(b, "NULL");
+        return;
+    }
+    tend_buf_addc(b, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"' || *p == '\\') tend_buf_addc(b, '\\');
+        tend_buf_addc(b, *p);
+    }
+    tend_buf_addc(b, '"');
+}
+
+static void array_long(tend_buf *b, long long v, int null) {
+    array_sep(b);
+    if (null) tend_buf_adds(b, "NULL");
+    else tend_buf_printf(b, "%lld", v);
+}
+
+static const char *array_end(tend_buf *b) {
+    if (!b->len) tend_buf_addc(b, '{');
+    tend_buf_addc(b, '}');
+    return tend_buf_cstr(b);
 }
 
 static const char *const OUTCOME[] = {"sent", "retry", "dead", "hold", "park"};
@@ -194,10 +320,70 @@ static tend_status record_one(PGconn *c, const char *worker, const tend_attempt 
     return exec_prepared(c, "tend_record", 12, p, err);
 }
 
+tend_status tend_outbox_record_send(PGconn *c, const char *worker, const tend_attempt *a, size_t n,
+                                    tend_error *err) {
+    enum { TENANT, ID, ATTEMPT, OUTCOME_, STATUS, ERROR, RESPONSE, LATENCY, CONNECTOR, DELAY, MAXA, NCOLS };
+    tend_buf ctids = {0};
+    tend_buf col[NCOLS] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        const tend_outbox_row *row = a[i].row;
+        array_text(&col[TENANT], row->tenant);
+        array_long(&col[ID], row->id, 0);
+        array_long(&col[ATTEMPT], row->attempt, 0);
+        array_text(&col[OUTCOME_], OUTCOME[a[i].outcome]);
+        array_long(&col[STATUS], a[i].http_status, !a[i].http_status);
+        array_text(&col[ERROR], a[i].error);
+        array_text(&col[RESPONSE], a[i].response);
+        array_long(&col[LATENCY], a[i].latency_ms, a[i].latency_ms < 0);
+        array_text(&col[CONNECTOR], a[i].connector);
+        array_sep(&col[DELAY]);
+        tend_buf_printf(&col[DELAY], "%.3f", a[i].delay);
+        array_long(&col[MAXA], a[i].max_attempts, 0);
+        array_text(&ctids, row->attempt_ctid[0] ? row->attempt_ctid : "(0,0)");
+    }
+    const char *p[NCOLS + 2];
+    for (int k = 0; k < NCOLS; k++) p[k] = array_end(&col[k]);
+    p[NCOLS] = worker;
+    p[NCOLS + 1] = array_end(&ctids);
+    int sent = PQsendQueryPrepared(c, "tend_record_many", NCOLS + 2, p, NULL, NULL, 0);
+    for (int k = 0; k < NCOLS; k++) tend_buf_free(&col[k]);
+    tend_buf_free(&ctids);
+    return sent ? TEND_OK : db_fail(c, NULL, "record", err);
+}
+
+tend_status tend_outbox_release_send(PGconn *c, const char *worker, const tend_outbox_row *rows, size_t n,
+                                     tend_error *err) {
+    tend_buf col[3] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        array_text(&col[0], rows[i].tenant);
+        array_long(&col[1], rows[i].id, 0);
+        array_long(&col[2], rows[i].attempt, 0);
+    }
+    const char *p[4] = {array_end(&col[0]), array_end(&col[1]), array_end(&col[2]), worker};
+    int sent = PQsendQueryPrepared(c, "tend_release_many", 4, p, NULL, NULL, 0);
+    for (int k = 0; k < 3; k++) tend_buf_free(&col[k]);
+    return sent ? TEND_OK : db_fail(c, NULL, "release", err);
+}
+
+tend_status tend_outbox_done(PGconn *c, PGresult *r, const char *what, tend_error *err) {
+    if (!r) return tend_fail(err, TEND_EDB, "outbox: %s: no answer", what);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) return db_fail(c, r, what, err);
+    PQclear(r);
+    return TEND_OK;
+}
+
 tend_status tend_outbox_record(PGconn *c, const char *worker, const tend_attempt *a, size_t n, tend_error *err) {
     if (n == 0) return TEND_OK;
-    if (n == 1) return record_one(c, worker, a, err); /* one statement: its own transaction */
-    tend_status rc = tend_outbox_query(c, "BEGIN", 0, NULL, NULL, err);
+    size_t parks = 0;
+    for (size_t i = 0; i < n; i++) parks += a[i].outcome == TEND_OUTCOME_PARK;
+    PGresult *r;
+    tend_status rc = TEND_OK;
+    if (parks == 0) { /* one statement: its own transaction */
+        rc = tend_outbox_record_send(c, worker, a, n, err);
+        if (rc == TEND_OK) rc = tend_outbox_wait(c, &r, err);
+        return rc == TEND_OK ? tend_outbox_done(c, r, "record", err) : rc;
+    }
+    rc = tend_outbox_query(c, "BEGIN", 0, NULL, NULL, err);
     for (size_t i = 0; i < n && rc == TEND_OK; i++) rc = record_one(c, worker, &a[i], err);
     if (rc == TEND_OK) rc = tend_outbox_query(c, "COMMIT", 0, NULL, NULL, err);
     else PQclear(PQexec(c, "ROLLBACK"));

@@ -22,6 +22,7 @@ typedef struct {
     char *tenant, *account_id, *kind, *connector, *name, *key, *payload;
     long long id, created_at;
     int attempt, round_start;
+    char attempt_ctid[32]; /* where the claim put the attempt's deliveries row */
 } tend_outbox_row;
 
 void tend_outbox_row_free(tend_outbox_row *r);
@@ -60,8 +61,33 @@ tend_status tend_outbox_prepare(PGconn *c, tend_error *err);
 tend_status tend_outbox_claim(PGconn *c, const char *worker, int n, double lease_s, const char *cutoff,
                               const char *tenant, tend_outbox_row **rows, size_t *nrows, tend_error *err);
 
-/* Records attempts in one transaction. */
+/* Records attempts in one transaction (one statement unless some are
+ * parked). */
 tend_status tend_outbox_record(PGconn *c, const char *worker, const tend_attempt *a, size_t n, tend_error *err);
+
+/* The same without waiting, for the delivery loop, which sends while the
+ * database works: each sends one statement and returns; the caller polls
+ * PQsocket(c) and calls tend_outbox_ready() until it returns 1, then
+ * hands the result to tend_outbox_claim_rows() (a claim) or
+ * tend_outbox_done() (anything else). One statement at a time. */
+tend_status tend_outbox_claim_send(PGconn *c, const char *worker, int n, double lease_s, const char *cutoff,
+                                   const char *tenant, tend_error *err);
+/* Attempts other than TEND_OUTCOME_PARK, as one array-valued statement. */
+tend_status tend_outbox_record_send(PGconn *c, const char *worker, const tend_attempt *a, size_t n,
+                                    tend_error *err);
+/* Claimed rows that were never sent: their attempt is undone and they are
+ * due again now (if worker still holds them). */
+tend_status tend_outbox_release_send(PGconn *c, const char *worker, const tend_outbox_row *rows, size_t n,
+                                     tend_error *err);
+/* 1 when the statement has answered (*out its result, NULL if none; *rc
+ * an error reading it), 0 while it runs. */
+int tend_outbox_ready(PGconn *c, PGresult **out, tend_error *err, tend_status *rc);
+/* Blocks until the statement answers. */
+tend_status tend_outbox_wait(PGconn *c, PGresult **out, tend_error *err);
+/* Appends a claim's rows to *rows; frees r. */
+tend_status tend_outbox_claim_rows(PGconn *c, PGresult *r, tend_outbox_row **rows, size_t *nrows, tend_error *err);
+/* Checks a statement's result; frees r. */
+tend_status tend_outbox_done(PGconn *c, PGresult *r, const char *what, tend_error *err);
 
 /* Connectors disabled by a 410: those holding rows (one per result row). */
 tend_status tend_outbox_disabled(PGconn *c, PGresult **out, tend_error *err);

@@ -10,7 +10,8 @@
 #   4. tend outbox list/show/dead/retry/enable: replay with the same message id
 #   5. a row no connector takes is retried, not lost
 #   6. a delivery killed mid-send is claimed again when its lease runs out;
-#      SIGTERM lets what is in flight finish and be recorded
+#      SIGTERM lets what is in flight finish and be recorded, and gives back
+#      rows claimed ahead but not sent (attempt undone)
 #   7. secrets never printed or stored
 #   8. a connector plugin from TEND_CONNECTOR_PATH (the example in
 #      runtime/connectors/examples)
@@ -64,7 +65,8 @@ for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
 URL=http://127.0.0.1:$(cat "$tmp/port")
 
 "$TEND" db up >/dev/null 2>&1 || fail "tend db up"
-q "insert into tenants (id) values ('default'), ('t1'), ('t2'), ('t3'), ('t4'), ('t5'), ('t6') on conflict do nothing" || fail tenants
+q "insert into tenants (id) values ('default'), ('t1'), ('t2'), ('t3'), ('t4'), ('t5'), ('t6'), ('t7')
+   on conflict do nothing" || fail tenants
 
 # 1. The file connector is the default: exactly what a webhook would receive.
 queue default email welcome:acme:1
@@ -236,6 +238,34 @@ wait $dpid || fail "SIGTERM: exit $?: $(cat "$tmp/term.out")"
 has "$tmp/term.out" "^tend deliver: 1 sent, 0 to retry.*stopped by a signal" "SIGTERM"
 [ "$(q "select string_agg(status || ' ' || attempts, ',' order by dedupe_key) from outbox where tenant = 't6'")" = \
   "sent 1,pending 0" ] || fail "SIGTERM: the rows"
+
+# SIGTERM with a batch claimed ahead: rows not sent yet are given back (their
+# attempt undone, no deliveries row), everything sent is recorded sent.
+if [ $VG = 0 ]; then
+  q "insert into outbox (tenant, dedupe_key, account_id, kind, payload)
+     select 't7', 'batch:' || g, 'acme', 'webhook', jsonb_build_object('kind', 'webhook', 'key', 'batch:' || g)
+     from generate_series(1, 20000) g" || fail "queueing t7"
+  "$TEND" deliver --tenant t7 --until-empty --concurrency 4 >"$tmp/term2.out" 2>&1 &
+  dpid=$!
+  for _ in $(seq 400); do
+    [ "$(q "select count(*) from outbox where tenant = 't7' and status = 'sent'")" -ge 2000 ] && break
+    sleep 0.02
+  done
+  kill -TERM $dpid
+  wait $dpid || fail "SIGTERM with a batch: exit $?: $(cat "$tmp/term2.out")"
+  read -r sent pending leased untried <<<"$(q "select count(*) filter (where status = 'sent'),
+    count(*) filter (where status = 'pending'), count(*) filter (where lease_owner is not null),
+    count(*) filter (where status = 'pending' and attempts = 0) from outbox where tenant = 't7'" | tr '|' ' ')"
+  [ "$pending" -gt 0 ] || fail "SIGTERM with a batch: it was not stopped mid-run ($sent sent)"
+  [ "$leased" = 0 ] && [ "$untried" = "$pending" ] ||
+    fail "SIGTERM with a batch: $leased rows still leased, $untried of $pending pending rows untried"
+  [ "$(q "select count(*) from deliveries where tenant = 't7' and (finished_at is null or not ok)")" = 0 ] &&
+    [ "$(q "select count(*) from deliveries where tenant = 't7'")" = "$sent" ] || fail "SIGTERM with a batch: deliveries"
+  grep -q "^tend deliver: $sent sent, 0 to retry.*stopped by a signal" "$tmp/term2.out" ||
+    fail "SIGTERM with a batch: $(cat "$tmp/term2.out")"
+  [ "$(grep -c $'\t/hooks\t{"id":"msg_[0-9a-f]*","type":"tend.webhook","timestamp":"[^"]*","tenant":"t7"' "$tmp/recv.log")" = "$sent" ] ||
+    fail "SIGTERM with a batch: the receiver's count differs from $sent sent"
+fi
 
 # 7. Secrets are never printed nor stored.
 export TEND_WEBHOOK_SECRET="whsec_c2VjcmV0LXRoYXQtaXMtbm90LXZhbGlk not-base64!"
