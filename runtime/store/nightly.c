@@ -33,7 +33,7 @@ tend_status nightly_exec(PGconn *c, const char *sql, int n, const char *const *p
 /* Claims (tenant, "nightly", occurrence) in job_runs: a new run, or the one
  * that failed or died before, or (with force) the one that succeeded. */
 static tend_status claim(PGconn *c, const tend_nightly_opts *o, const char *digest, tend_nightly_stats *st,
-                         tend_error *err) {
+                         int *fresh, tend_error *err) {
     const char *p[3] = {o->tenant, st->occurrence, digest};
     PGresult *r;
     tend_status rc = nightly_exec(c, "INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING", 1, p, NULL, err);
@@ -44,7 +44,8 @@ static tend_status claim(PGconn *c, const tend_nightly_opts *o, const char *dige
               "ON CONFLICT (tenant, schedule, occurrence) DO NOTHING RETURNING id",
               3, p, &r, err);
     if (rc != TEND_OK) return rc;
-    if (PQntuples(r) == 1) {
+    *fresh = PQntuples(r) == 1;
+    if (*fresh) {
         st->run_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
         PQclear(r);
         return TEND_OK;
@@ -104,7 +105,7 @@ tend_status tend_nightly_run(PGconn *streamc, PGconn *writec, const tend_nightly
     nightly_writer w = {.c = writec, .o = o, .st = st};
     snprintf(w.digest, sizeof w.digest, "%s", tend_playbook_digest(probe));
     tend_playbook_close(probe);
-    if ((rc = claim(writec, o, w.digest, st, err)) != TEND_OK || st->skipped) return rc;
+    if ((rc = claim(writec, o, w.digest, st, &w.fresh_run, err)) != TEND_OK || st->skipped) return rc;
     snprintf(w.run_id, sizeof w.run_id, "%" PRId64, st->run_id);
     tend_time_format(o->now, w.now);
 

@@ -58,6 +58,7 @@ typedef struct {
     const tend_nightly_opts *o;
     tend_nightly_stats *st; /* tasks, outbox, stage_changes: the writer's own */
     char run_id[32], now[21], digest[80];
+    int fresh_run; /* the run is new: no evaluation of it is stored yet */
 
     tend_buf filling; /* batch_results rows in COPY text format */
     int pending;

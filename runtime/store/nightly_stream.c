@@ -1,14 +1,14 @@
 /* The nightly account stream: slices of accounts, each with exactly its own
  * history, read ahead by a thread of their own (see nightly_parts.h). At
- * most READ_AHEAD slices wait, so memory stays bounded by the slice size,
- * not by the number of accounts. */
+ * most READ_AHEAD slices wait (one keeps the pipeline fed), so memory stays
+ * bounded by the slice size, not by the number of accounts. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "eval/history.h"
 #include "store/nightly_parts.h"
 
-#define READ_AHEAD 2
+#define READ_AHEAD 1
 
 struct nightly_slice {
     PGresult *rows; /* id, account JSON */

@@ -4,7 +4,9 @@
 -- band and blockers, health score and band, flags (in order), the rules
 -- that fired, and the intents (kind, template or title, recipient or
 -- owner, locale, dedupe key, rule); and that both queued the same outbox
--- and task rows. Prints one line of counts (run.sh fails unless every
+-- and task rows. The message tend renders into an email intent (address,
+-- subject, text) is its own extra work, which the SQL does not attempt:
+-- the outbox payloads are compared without it. Prints one line of counts (run.sh fails unless every
 -- difference is 0) and, with -v show_diff=1, up to 5 differing accounts.
 \set ON_ERROR_STOP 1
 CREATE FUNCTION pg_temp.decisions(r jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
@@ -32,12 +34,13 @@ SELECT (SELECT count(*) FROM evaluations
          WHERE tenant = 'default' AND run_id = (SELECT max(id) FROM job_runs WHERE tenant = 'default')) AS tend_accounts,
        (SELECT count(*) FROM puresql.evaluations WHERE tenant = 'default') AS sql_accounts,
        (SELECT count(*) FROM diff) AS differing,
-       (SELECT count(*) FROM ((SELECT dedupe_key, account_id, kind, payload FROM outbox WHERE tenant = 'default')
+       (SELECT count(*) FROM ((SELECT dedupe_key, account_id, kind, payload - '{address,subject,text}'::text[]
+                                 FROM outbox WHERE tenant = 'default')
                               EXCEPT ALL (SELECT dedupe_key, account_id, kind, payload FROM puresql.outbox
                                            WHERE tenant = 'default')) x)
      + (SELECT count(*) FROM ((SELECT dedupe_key, account_id, kind, payload FROM puresql.outbox WHERE tenant = 'default')
-                              EXCEPT ALL (SELECT dedupe_key, account_id, kind, payload FROM outbox
-                                           WHERE tenant = 'default')) x) AS outbox_diff,
+                              EXCEPT ALL (SELECT dedupe_key, account_id, kind, payload - '{address,subject,text}'::text[]
+                                            FROM outbox WHERE tenant = 'default')) x) AS outbox_diff,
        (SELECT count(*) FROM ((SELECT dedupe_key, account_id, title, owner FROM tasks WHERE tenant = 'default')
                               EXCEPT ALL (SELECT dedupe_key, account_id, title, owner FROM puresql.tasks
                                            WHERE tenant = 'default')) x)

@@ -114,7 +114,9 @@ d AS MATERIALIZED (             -- decisions: which rules fired, and their inten
            -- every = "7d": the key names the 7-day window (from the epoch) holding now
            'key', 'reengagement:' || id || ':'
                   || to_timestamp(floor(extract(epoch FROM :'now'::timestamptz) / 604800) * 604800)::date,
-           'rule', 'reengage') END AS email,
+           'rule', 'reengage',
+           'data', jsonb_build_object('days_idle', CASE WHEN idle = 'infinity' THEN to_jsonb('many'::text)
+                                                        ELSE to_jsonb(idle::int) END)) END AS email,
          CASE WHEN segment IN ('enterprise', 'mid_market') AND weekly_7d_ratio < 0.40::float8 THEN jsonb_build_object(
            'kind', 'task', 'title', 'Adoption review', 'owner', 'csm',
            'key', 'task:Adoption review:' || id || ':'

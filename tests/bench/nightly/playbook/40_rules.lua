@@ -1,8 +1,18 @@
 -- Rules on timeline signals: an email (at most once a week), a task, a flag.
+-- The email is rendered (address, subject, text in the account's locale),
+-- as a real playbook's would be.
+message_vars { help_link = "https://help.example.com/start" }
+
 rule "reengage" {
   when    = function(a, t) return t.days_since("login") >= 14 end,
   every   = "7d",
-  actions = { email "reengagement", flag "inactive" },
+  actions = {
+    email "reengagement" { data = function(a, t)
+      local idle = t.days_since("login") -- math.huge: never logged in
+      return { days_idle = idle < math.huge and idle or "many" }
+    end },
+    flag "inactive",
+  },
 }
 
 rule "low_adoption" {
