@@ -4,6 +4,7 @@
 local J = tend.journey
 local evidence = require "tend.evidence"
 local account = require "lib.account"
+local say = require "lib.messages"
 
 local IDLE_DAYS = 3       -- DOMAIN P4: no login in 3 days
 local FEATURES = J.ADOPTION.initial_features + J.ADOPTION.features_beyond -- DOMAIN J4: 3+ beyond the first
@@ -32,7 +33,9 @@ rule "tech_touch_idle" {
 }
 
 -- DOMAIN P4: a feature unused -> "how to use it". The metrics say how many
--- features are used, not which: fewer than J4's 4 after the first week.
+-- features are used, not which: fewer than J4's 4 after the first week. The
+-- feature named is attrs.feature_name or a `feature_unused` event's, else a
+-- neutral phrase (lib/messages.lua); the link is help_link (05_messages.lua).
 local function few_features(a, t)
   local used, day = t.latest("features_used"), account.days_since_contract(a, t)
   return used ~= nil and used < FEATURES and (day == nil or day >= 7),
@@ -45,9 +48,10 @@ rule "feature_howto" {
   stage   = { "onboarding", "adoption" },
   when    = few_features,
   every   = "14d",
-  actions = { email "feature_howto" { data = function(_, t)
+  actions = { email "feature_howto" { data = function(a, t)
     local used = t.latest("features_used")
-    return { features_used = math.tointeger(used) or used, features_target = FEATURES }
+    return { features_used = math.tointeger(used) or used, features_target = FEATURES,
+             feature_name = say.feature_name(a, t) }
   end } },
 }
 
@@ -96,10 +100,9 @@ rule "smb_day30_survey" {
   stage    = "onboarding",
   when     = survey_due,
   once_per = account.contract_date,
-  actions  = { email "survey_goal" { data = function(a, t)
-    local goal = evidence.latest_data(t, "kickoff_completed", "goal") or (a.attrs and a.attrs.goal)
-    return goal and { goal = goal } or nil
-  end } },
+  -- the goal agreed at the kickoff (or assessed, or in attrs), else a
+  -- neutral phrase; survey_link from 05_messages.lua or the account's attrs.
+  actions  = { email "survey_goal" { data = function(a, t) return { goal = say.goal(a, t) } end } },
 }
 
 -- DOMAIN P4: red flags (no usage, support escalations, survey problems) ->

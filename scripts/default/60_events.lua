@@ -3,6 +3,7 @@
 -- run); the event's time is in each action's dedupe key. Action data comes
 -- from the event's own data, read as the latest event of its type.
 local T = tend.touch
+local say = require "lib.messages"
 
 --- Handler filter: accounts with people on them (T1, T2), not tech touch (T3).
 local function human_touch(_, _, _, r) return r.touch ~= "tech" end
@@ -21,8 +22,10 @@ local function event_data(type_, fields)
 end
 
 -- DOMAIN P1: contract signed -> welcome email with next steps (every segment).
+-- C1: its kickoff date is the one set in attrs, else proposed within the
+-- first week (O1, O2), said as "by <date>" (lib/messages.lua).
 on "contract_signed" {
-  email "welcome",
+  email "welcome" { data = function(a, t) return { kickoff_date = say.kickoff_date(a, t) } end },
 }
 
 -- DOMAIN P1, P9, P8: the sales -> CS handoff within 24 hours, and the kickoff,
@@ -42,9 +45,17 @@ on "contract_signed" {
   } },
 }
 
--- DOMAIN P2: kickoff completed -> summary with the action items agreed.
+-- DOMAIN P2: kickoff completed -> summary with the action items agreed and
+-- the first check-in: the kickoff plus one cadence of the touch model (T1
+-- weekly, T2 every 2 weeks; lib/messages.lua).
+local kickoff_items = event_data("kickoff_completed", { action_items = "action_items", goal = "goal" })
+
 on "kickoff_completed" {
-  email "kickoff_summary" { data = event_data("kickoff_completed", { action_items = "action_items", goal = "goal" }) },
+  email "kickoff_summary" { data = function(a, t, r, e)
+    local data = kickoff_items(a, t) or {}
+    data.next_check_in = say.next_check_in(a, t, r, e)
+    return data
+  end },
 }
 
 -- DOMAIN P2, T1, T2: the CSM starts the check-ins: weekly or bi-weekly 1:1s

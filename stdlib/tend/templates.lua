@@ -258,7 +258,7 @@ Best regards,
       body = [[
 Olá, {{champion_name}},
 
-Equipes como a sua aproveitam muito o recurso {{feature_name}}, e a {{account.name}} ainda não o experimentou. Este guia rápido mostra como configurá-lo em poucos minutos:
+Equipes como a sua aproveitam muito {{feature_name}}, e a {{account.name}} ainda não o experimentou. Este guia rápido mostra como configurá-lo em poucos minutos:
 {{help_link}}
 
 Se quiser ajuda, é só responder a este e-mail.

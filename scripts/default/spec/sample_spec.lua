@@ -82,4 +82,23 @@ describe("the sample book", function()
       assert.is_true(seen[name] == true, name)
     end
   end)
+
+  -- DOMAIN C1-C4: an email with a placeholder left empty carries an `error`
+  -- and is dead-lettered, never sent; on the sample every one renders
+  -- (links from 05_messages.lua, history from lib/messages.lua).
+  it("renders every email it sends: address, subject and text, no error (C1-C4)", function()
+    local emails, broken = 0, {}
+    for _, r in ipairs(results) do
+      for _, a in ipairs(r.actions) do
+        if a.kind == "email" then
+          emails = emails + 1
+          if a.error or type(a.subject) ~= "string" or type(a.text) ~= "string" or a.text:find("{{", 1, true) then
+            broken[#broken + 1] = string.format("%s %s: %s", r.account_id, a.template, tostring(a.error))
+          end
+        end
+      end
+    end
+    assert.same({}, broken)
+    assert.is_true(emails >= 10, "emails: " .. emails)
+  end)
 end)
