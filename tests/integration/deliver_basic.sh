@@ -21,27 +21,10 @@
 # (then every tend deliver runs under valgrind; the crash test is skipped).
 set -uo pipefail
 TEND=$1 RECEIVER=$2 PLUGIN=$3
-T=("$TEND")
-VG=0
-if [ "${4:-}" = --valgrind ]; then
-  VG=1
-  T=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-     --show-leak-kinds=definite,indirect "$TEND")
-fi
-tmp=$(mktemp -d /tmp/tend-deliver.XXXXXX)
-chmod 755 "$tmp"
-export TEND_HOME=$tmp/home
-unset TEND_DATABASE_URL TEND_PLAYBOOK TEND_WEBHOOK_URL TEND_WEBHOOK_SECRET TEND_ROUTES TEND_CONNECTORS \
-  TEND_CONNECTOR_PATH
+. tests/integration/lib_cluster.sh
+tend_under_valgrind "${4:-}"
+cluster_home deliver
 rpid=
-cleanup() {
-  [ -n "$rpid" ] && kill "$rpid" 2>/dev/null
-  wait 2>/dev/null
-  "$TEND" db down >/dev/null 2>&1
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 PSQL=(psql -h "$TEND_HOME/pg/data" -U tend -d tend -q -t -A -v ON_ERROR_STOP=1)
 q() { "${PSQL[@]}" -c "$1"; }
 # queue TENANT KIND KEY [CONNECTOR]: an outbox row as tend run nightly writes it

@@ -9,19 +9,9 @@
 # Run from the repository root: deliver_chaos.sh TEND RECEIVER [N]
 set -uo pipefail
 TEND=$1 RECEIVER=$2 N=${3:-2000}
-tmp=$(mktemp -d /tmp/tend-chaos.XXXXXX)
-chmod 755 "$tmp"
-export TEND_HOME=$tmp/home
-unset TEND_DATABASE_URL TEND_PLAYBOOK TEND_WEBHOOK_URL TEND_ROUTES TEND_CONNECTORS TEND_CONNECTOR_PATH
+. tests/integration/lib_cluster.sh
+cluster_home chaos
 pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  "$TEND" db down >/dev/null 2>&1
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 PSQL=(psql -h "$TEND_HOME/pg/data" -U tend -d tend -q -t -A -v ON_ERROR_STOP=1)
 q() { "${PSQL[@]}" -c "$1"; }
 started=$(date +%s)

@@ -21,23 +21,9 @@
 # Run from the repository root: deliver_policy.sh TEND [--valgrind]
 set -uo pipefail
 TEND=$1
-T=("$TEND")
-if [ "${2:-}" = --valgrind ]; then
-  T=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-     --show-leak-kinds=definite,indirect "$TEND")
-fi
-tmp=$(mktemp -d /tmp/tend-policy.XXXXXX)
-chmod 755 "$tmp"
-export TEND_HOME=$tmp/home
-unset TEND_DATABASE_URL TEND_PLAYBOOK TEND_WEBHOOK_URL TEND_WEBHOOK_SECRET TEND_ROUTES TEND_CONNECTORS \
-  TEND_CONNECTOR_PATH
-cleanup() {
-  wait 2>/dev/null
-  "$TEND" db down >/dev/null 2>&1
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. tests/integration/lib_cluster.sh
+tend_under_valgrind "${2:-}"
+cluster_home policy
 PSQL=(psql -h "$TEND_HOME/pg/data" -U tend -d tend -q -t -A -v ON_ERROR_STOP=1)
 q() { "${PSQL[@]}" -c "$1"; }
 deliver() { "${T[@]}" deliver --playbook "$PB" "$@" >"$tmp/out" 2>"$tmp/err"; }

@@ -12,26 +12,11 @@
 # Run from the repository root: deliver_slack.sh TEND RECEIVER [--valgrind]
 set -uo pipefail
 TEND=$1 RECEIVER=$2
-T=("$TEND")
-if [ "${3:-}" = --valgrind ]; then
-  T=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-     --show-leak-kinds=definite,indirect "$TEND")
-fi
+. tests/integration/lib_cluster.sh
+tend_under_valgrind "${3:-}"
 PY=/usr/bin/python3
-tmp=$(mktemp -d /tmp/tend-slack.XXXXXX)
-chmod 755 "$tmp"
-export TEND_HOME=$tmp/home
-unset TEND_DATABASE_URL TEND_PLAYBOOK TEND_WEBHOOK_URL TEND_WEBHOOK_SECRET TEND_ROUTES TEND_CONNECTORS \
-  TEND_CONNECTOR_PATH
+cluster_home slack
 rpid=
-cleanup() {
-  [ -n "$rpid" ] && kill "$rpid" 2>/dev/null
-  wait 2>/dev/null
-  "$TEND" db down >/dev/null 2>&1
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 PSQL=(psql -h "$TEND_HOME/pg/data" -U tend -d tend -q -t -A -v ON_ERROR_STOP=1)
 q() { "${PSQL[@]}" -c "$1"; }
 row() { q "select $1 from outbox where tenant = '$2' and dedupe_key = '$3'"; }

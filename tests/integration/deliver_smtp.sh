@@ -19,27 +19,12 @@
 # Run from the repository root: deliver_smtp.sh TEND [--valgrind]
 set -uo pipefail
 TEND=$1
-T=("$TEND")
-if [ "${2:-}" = --valgrind ]; then
-  T=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-     --show-leak-kinds=definite,indirect "$TEND")
-fi
+. tests/integration/lib_cluster.sh
+tend_under_valgrind "${2:-}"
 PY=/usr/bin/python3
 SINK=$PWD/tests/integration/smtp_sink.py
-tmp=$(mktemp -d /tmp/tend-smtp.XXXXXX)
-chmod 755 "$tmp"
-export TEND_HOME=$tmp/home
-unset TEND_DATABASE_URL TEND_PLAYBOOK TEND_WEBHOOK_URL TEND_WEBHOOK_SECRET TEND_ROUTES TEND_CONNECTORS \
-  TEND_CONNECTOR_PATH
+cluster_home smtp
 pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  "$TEND" db down >/dev/null 2>&1
-  [ -n "${TEND_TEST_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 $PY -c 'import aiosmtpd' 2>/dev/null || fail "python3-aiosmtpd is not installed (deploy/deps.sh installs it)"
 PSQL=(psql -h "$TEND_HOME/pg/data" -U tend -d tend -q -t -A -v ON_ERROR_STOP=1)
 q() { "${PSQL[@]}" -c "$1"; }

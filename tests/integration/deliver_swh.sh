@@ -11,20 +11,9 @@
 set -uo pipefail
 TEND=$1 RECEIVER=$2
 SWH=$PWD/tests/integration/swh
-tmp=$(mktemp -d /tmp/tend-swh.XXXXXX)
-chmod 755 "$tmp"
-export TEND_HOME=$tmp/home
-unset TEND_DATABASE_URL TEND_PLAYBOOK TEND_WEBHOOK_URL TEND_WEBHOOK_SECRET TEND_ROUTES TEND_CONNECTORS \
-  TEND_CONNECTOR_PATH
+. tests/integration/lib_cluster.sh
+cluster_home swh
 rpid=
-cleanup() {
-  [ -n "$rpid" ] && kill "$rpid" 2>/dev/null
-  wait 2>/dev/null
-  "$TEND" db down >/dev/null 2>&1
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are needed (deploy/deps.sh installs them)"
 if [ ! -f "$SWH/node_modules/standardwebhooks/package.json" ]; then
   (cd "$SWH" && npm ci --no-audit --no-fund --loglevel=error >"$tmp/npm.log" 2>&1) || fail "npm ci: $(cat "$tmp/npm.log")"

@@ -5,12 +5,15 @@
 #                                 is installed; under CI that is a failure
 #   cluster_home NAME             a temporary TEND_HOME in /tmp/tend-NAME.*
 #                                 ($tmp, $TEND_HOME, $SOCK), tend's database
-#                                 variables unset, and a trap that stops the
-#                                 server and removes it all on any exit; a
-#                                 function `on_cleanup`, if the test defines
-#                                 one, runs first (receivers, fixtures)
+#                                 and connector variables unset, and a trap
+#                                 that, on any exit, kills the test's
+#                                 background processes ($rpid, ${pids[@]}),
+#                                 stops the server and removes it all
+#                                 (TEND_TEST_KEEP=1 keeps $tmp); a function
+#                                 `on_cleanup`, if the test defines one, runs
+#                                 first
 #   tend_under_valgrind [--valgrind]
-#                                 T=(tend) or T=(valgrind ... tend)
+#                                 T=(tend), VG=0; or T=(valgrind ... tend), VG=1
 #   fail MESSAGE                  prints FAIL and the server log's tail, exit 1
 #
 # The server runs as `postgres` when the test runs as root, so $tmp is
@@ -27,7 +30,9 @@ cluster_require_server() {
 
 tend_under_valgrind() {
   T=("$TEND")
+  VG=0
   if [ "${1:-}" = --valgrind ]; then
+    VG=1
     T=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
        --show-leak-kinds=definite,indirect "$TEND")
   fi
@@ -45,15 +50,19 @@ stop_server() {
 
 cluster_cleanup() {
   if declare -F on_cleanup >/dev/null; then on_cleanup; fi
+  local p
+  for p in ${rpid:-} ${pids[@]+"${pids[@]}"}; do kill -9 "$p" 2>/dev/null; done
+  wait 2>/dev/null
   stop_server
-  rm -rf "$tmp"
+  if [ -n "${TEND_TEST_KEEP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 
 cluster_home() {
   tmp=$(mktemp -d "/tmp/tend-$1.XXXXXX")
   chmod 755 "$tmp"
   export TEND_HOME=$tmp/home
-  unset TEND_DATABASE_URL TEND_PLAYBOOK
+  unset TEND_DATABASE_URL TEND_PLAYBOOK TEND_WEBHOOK_URL TEND_WEBHOOK_SECRET TEND_ROUTES TEND_CONNECTORS \
+    TEND_CONNECTOR_PATH
   SOCK=$TEND_HOME/pg/data
   trap cluster_cleanup EXIT
 }
