@@ -23,7 +23,7 @@ tend_summary *tend_summary_new(void) {
     s->bands = json_object();    /* scorecard -> band -> {n, first: [ids]} */
     s->health = json_object();
     s->flags = json_object();    /* flag -> {n, first: [[id, why]]} */
-    s->sends = json_object();    /* "kind name" -> {count, locales{}} */
+    s->sends = json_object();    /* "kind name" -> {count, locales{}, unsendable, why} */
     s->failures = json_array();  /* the first MAX_FAILURES [id, message] */
     s->meta = json_object();
     return s;
@@ -125,6 +125,13 @@ void tend_summary_add(tend_summary *s, const char *line, size_t len) {
         count(entry, "count");
         const char *loc = json_string_value(json_object_get(v, "locale"));
         if (loc) count(child(entry, "locales", json_object), loc);
+        /* A message that could not be rendered is queued but never sent:
+         * say so here, with the first reason. */
+        json_t *error = json_object_get(v, "error");
+        if (json_is_string(error)) {
+            count(entry, "unsendable");
+            if (!json_object_get(entry, "why")) json_object_set(entry, "why", error);
+        }
     }
     json_decref(r);
 }
@@ -221,6 +228,10 @@ void tend_summary_print(tend_summary *s, FILE *out) {
             fprintf(out, ")");
             free(ls);
         }
+        json_int_t unsendable = json_integer_value(json_object_get(e, "unsendable"));
+        if (unsendable)
+            fprintf(out, "\n    %lld not sendable, e.g. %.110s", (long long)unsendable,
+                    json_string_value(json_object_get(e, "why")));
         fputc('\n', out);
     }
     free(sends);
