@@ -289,6 +289,12 @@ static void message_of(const slot *s, tend_message *m) {
 }
 
 /* Sets up the easy handle from the request; 0 or -1 with why. */
+static int has_content_type(const struct curl_slist *h) {
+    for (; h; h = h->next)
+        if (!strncasecmp(h->data, "Content-Type:", 13)) return 1;
+    return 0;
+}
+
 static int setup(slot *s, const tend_message *m, char *why, size_t cap) {
     tend_request *r = &s->req;
     CURL *e = s->easy;
@@ -324,6 +330,12 @@ static int setup(slot *s, const tend_message *m, char *why, size_t cap) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body.len ? r->body.data : "");
         if (strcmp(r->method, "POST")) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+        /* No body: no form Content-Type either (libcurl adds one for POSTFIELDS). */
+        struct curl_slist *h;
+        if (!r->body.len && !has_content_type(r->headers) && (h = curl_slist_append(r->headers, "Content-Type:"))) {
+            r->headers = h;
+            curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+        }
     }
     if (s->inst->type->setup_curl && s->inst->type->setup_curl(s->inst->state, m, e, why, cap) != 0) return -1;
     return 0;

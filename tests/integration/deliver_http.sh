@@ -140,10 +140,12 @@ line=$(request /status/202/acme) || fail "picky request"
 IFS=$'\t' read -r method path headers body <<<"$line"
 [ "$method" = DELETE ] && [ -z "$body" ] || fail "DELETE without a body: $line"
 case "$headers" in *"X-Request-Id: $(msgid t3 n:picky)"*) ;; *) fail "idempotency_header: $headers" ;; esac
-case "$headers" in *Idempotency-Key*|*application/json*) fail "picky headers: $headers" ;; esac
+case "$headers" in *Idempotency-Key*|*application/json*|*Content-Type*) fail "picky headers: $headers" ;; esac
 line=$(request /status/409) || fail "dupe request"
 IFS=$'\t' read -r method path headers body <<<"$line"
 [ "$method" = POST ] && [ -z "$body" ] || fail "body = false: $line"
+# No body, no Content-Type (libcurl would otherwise claim a form).
+case "$headers" in *Content-Type*) fail "body = false sent a Content-Type: $headers" ;; esac
 
 # 5. connectors.lua mistakes: file:line, exit 3, limits that hold.
 bad=$tmp/bad
