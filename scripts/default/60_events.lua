@@ -25,7 +25,14 @@ end
 -- C1: its kickoff date is the one set in attrs, else proposed within the
 -- first week (O1, O2), said as "by <date>" (lib/messages.lua).
 on "contract_signed" {
+  when = human_touch,
   email "welcome" { data = function(a, t) return { kickoff_date = say.kickoff_date(a, t) } end },
+}
+
+-- O3, T3: tech-touch customers set up self-serve, with no kickoff to promise.
+on "contract_signed" {
+  when = function(...) return not human_touch(...) end,
+  email "welcome_self_serve",
 }
 
 -- DOMAIN P1, P9, P8: the sales -> CS handoff within 24 hours, and the kickoff,

@@ -42,6 +42,7 @@ M.VARS = {
 -- Which DOMAIN rules each template serves.
 M.ABOUT = {
   welcome          = "C1 welcome, day 0; P1 next steps and kickoff invite",
+  welcome_self_serve = "C1 welcome, day 0, for tech touch; O3 self-serve first week, no kickoff (T3)",
   kickoff_summary  = "C1 kickoff confirmation; P2 summary with action items",
   reengagement     = "C1 stuck/at-risk re-engagement; P3, P4",
   feature_howto    = "P4 feature unused",
@@ -125,6 +126,79 @@ Salam hormat,
     },
   },
 
+  -- O3, T3: a tech-touch customer sets up alone in its first week, guided
+  -- by emails (day 1, 3, 7); no kickoff meeting is promised.
+  welcome_self_serve = {
+    en = {
+      subject = "Welcome, {{account.name}}: get set up this week",
+      body = [[
+Hi {{champion_name}},
+
+Welcome aboard! {{account.name}} can be up and running this week, at your own pace. Start with the setup guide: {{help_link}}
+
+Your first week:
+- Today: set up your account with the guide
+- Day 3: invite the people who will use it every day
+- Day 7: check what your team has done; we'll send you a short checklist
+
+Questions? Just reply to this email.
+
+Best regards,
+The Customer Success team]],
+    },
+    ["pt-BR"] = {
+      subject = "Boas-vindas, {{account.name}}: configure tudo nesta semana",
+      body = [[
+Olá, {{champion_name}},
+
+Seja bem-vindo(a)! A {{account.name}} pode começar a usar nesta semana, no seu ritmo. Comece pelo guia de configuração: {{help_link}}
+
+Sua primeira semana:
+- Hoje: configure a conta seguindo o guia
+- Dia 3: convide quem vai usar no dia a dia
+- Dia 7: veja o que a equipe já fez; enviaremos uma lista de verificação curta
+
+Dúvidas? É só responder a este e-mail.
+
+Abraços,
+Equipe de Sucesso do Cliente]],
+    },
+    es = {
+      subject = "Bienvenidos, {{account.name}}: todo listo esta semana",
+      body = [[
+Hola, {{champion_name}}:
+
+¡Bienvenido/a! {{account.name}} puede empezar a trabajar esta misma semana, a su ritmo. Comience con la guía de configuración: {{help_link}}
+
+Su primera semana:
+- Hoy: configure la cuenta con la guía
+- Día 3: invite a quienes la usarán a diario
+- Día 7: revise lo que ha hecho su equipo; le enviaremos una breve lista de verificación
+
+¿Preguntas? Basta con responder a este correo.
+
+Saludos cordiales,
+El equipo de Éxito del Cliente]],
+    },
+    ms = {
+      subject = "Selamat datang, {{account.name}}: siap sedia minggu ini",
+      body = [[
+Hai {{champion_name}},
+
+Selamat datang! {{account.name}} boleh mula digunakan minggu ini, mengikut rentak anda sendiri. Mulakan dengan panduan persediaan: {{help_link}}
+
+Minggu pertama anda:
+- Hari ini: sediakan akaun anda dengan panduan
+- Hari ke-3: jemput mereka yang akan menggunakannya setiap hari
+- Hari ke-7: semak apa yang telah dilakukan pasukan anda; kami akan menghantar senarai semak ringkas
+
+Ada soalan? Balas sahaja e-mel ini.
+
+Salam hormat,
+Pasukan Kejayaan Pelanggan]],
+    },
+  },
+
   kickoff_summary = {
     en = {
       subject = "Kickoff summary and next steps for {{account.name}}",
@@ -134,7 +208,7 @@ Hi {{champion_name}},
 Thank you for a productive kickoff. Here are the action items we agreed on:
 {{action_items}}
 
-Our weekly check-ins start on {{next_check_in}}. Each one covers progress, blockers and the next milestone.
+Our regular check-ins start on {{next_check_in}}. Each one covers progress, blockers and the next milestone.
 
 Best regards,
 {{csm_name}}]],
@@ -147,7 +221,7 @@ Olá, {{champion_name}},
 Obrigado pelo ótimo kickoff. Estes são os itens de ação que combinamos:
 {{action_items}}
 
-Nossos check-ins semanais começam em {{next_check_in}}. Em cada um, revisamos o progresso, os bloqueios e o próximo marco.
+Nossos check-ins regulares começam em {{next_check_in}}. Em cada um, revisamos o progresso, os bloqueios e o próximo marco.
 
 Abraços,
 {{csm_name}}]],
@@ -160,7 +234,7 @@ Hola, {{champion_name}}:
 Gracias por un kickoff muy productivo. Estas son las acciones que acordamos:
 {{action_items}}
 
-Nuestros check-ins semanales comienzan el {{next_check_in}}. En cada uno revisaremos el avance, los bloqueos y el próximo hito.
+Nuestros check-ins periódicos comienzan el {{next_check_in}}. En cada uno revisaremos el avance, los bloqueos y el próximo hito.
 
 Saludos cordiales,
 {{csm_name}}]],
@@ -173,7 +247,7 @@ Hai {{champion_name}},
 Terima kasih atas sesi kickoff yang produktif. Berikut ialah tindakan yang telah kita persetujui:
 {{action_items}}
 
-Sesi semakan mingguan kita bermula pada {{next_check_in}}. Setiap sesi meliputi kemajuan, halangan dan pencapaian seterusnya.
+Sesi semakan berkala kita bermula pada {{next_check_in}}. Setiap sesi meliputi kemajuan, halangan dan pencapaian seterusnya.
 
 Salam hormat,
 {{csm_name}}]],

@@ -22,11 +22,17 @@ describe("event playbooks", function()
     assert.are.equal("specialist_pool", S.action(r, "task", "Schedule the kickoff").owner)
   end)
 
-  it("only welcomes an SMB customer: self-serve, no human task (T3)", function()
-    local r = S.evaluate(account { employees = 20, acv = 2000, contract_signed_at = S.days_ago(0) },
+  it("only welcomes an SMB customer: self-serve, no kickoff promised, no human task (T3, O3)", function()
+    local r = S.evaluate(account { employees = 20, acv = 2000, contract_signed_at = S.days_ago(0),
+                                   name = "Acme", champion = "joao@acme.example" },
                          { S.event("acme", "contract_signed", 0.5) })
-    assert.is_not_nil(S.action(r, "email", "welcome"))
+    local email = S.action(r, "email", "welcome_self_serve")
+    assert.is_not_nil(email)
+    assert.is_nil(S.action(r, "email", "welcome"))
     assert.is_nil(S.action(r, "task"))
+    assert.is_nil(email.error)
+    assert.is_nil(email.text:find("kickoff", 1, true))
+    assert.is_not_nil(email.text:find("Dia 3", 1, true)) -- pt-BR, the account's locale
   end)
 
   it("acts on a contract only once: the event's time is in the dedupe key (P1)", function()
