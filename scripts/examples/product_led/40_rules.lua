@@ -33,7 +33,8 @@ rule "activation_help" {
   stage   = "onboarding",
   when    = function(a, t) local day = signup_day(a, t) return day ~= nil and day >= TARGET_DAYS end,
   every   = "7d",
-  actions = { email "feature_howto" },
+  -- The one feature that makes a sign-up active here (30_activation.lua).
+  actions = { email "feature_howto" { data = { feature_name = "dashboards" } } },
 }
 
 -- ... and a call from a person for tier1 and tier2 (P8: human).

@@ -72,3 +72,30 @@ describe("expansion and renewal (DOMAIN J6, J7)", function()
     assert.is_false(S.has(early.stages, "renewal"))
   end)
 end)
+
+describe("messages (DOMAIN C1-C4)", function()
+  it("renders every email it sends over the example book: no placeholder left empty", function()
+    local broken, emails = {}, 0
+    for id, r in pairs(S.eval_book()) do
+      for _, a in ipairs(r.actions) do
+        if a.kind == "email" then
+          emails = emails + 1
+          if a.error or type(a.text) ~= "string" or a.text:find("{{", 1, true) then
+            broken[#broken + 1] = id .. " " .. a.template .. ": " .. tostring(a.error)
+          end
+        end
+      end
+    end
+    assert.is_true(emails > 0)
+    assert.same({}, broken)
+  end)
+
+  it("names the feature the how-to is about and links the guide (O4)", function()
+    local r = S.evaluate(account { contract_signed_at = S.days_ago(7), champion = "ana@pixelnote.example" },
+                         { S.event("p", "login", 1) })
+    local email = S.action(r, "email", "feature_howto")
+    assert.is_nil(email.error)
+    assert.is_truthy(email.text:find("dashboards", 1, true))
+    assert.is_truthy(email.text:find("https://help.chartly.example.com/first-dashboard", 1, true))
+  end)
+end)
