@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Quickstart: installs what tend needs, builds it, starts the embedded
 # PostgreSQL, loads the bundled sample accounts, runs the nightly health
-# evaluation of the default playbook on them, and prints what tend decided.
+# evaluation of the default playbook on them, prints what tend decided, and
+# delivers the queued notifications through the `file` connector, so you see
+# exactly what would be sent.
 # Safe to run twice (the database keeps its data; the nightly run is
 # re-evaluated with --force, which never queues an intent twice).
 set -euo pipefail
@@ -35,9 +37,14 @@ for kind in accounts events metrics; do $TEND ingest $kind $S/$kind.jsonl; done
 echo
 $TEND run nightly --playbook scripts/default --now $NOW --force
 echo
+$TEND deliver --until-empty --playbook scripts/default
+echo "What would have been sent, one JSON object a line: $TEND_HOME/outbox/default.jsonl"
+echo "(configure connectors.json or connectors.lua for webhooks, Slack, SMTP, HTTP APIs)"
+echo
 echo "Next:"
 echo "  $TEND explain acme-ltda          # one account's decision, its trace in plain words"
 echo "  $TEND status                     # the latest run and who is at risk"
+echo "  $TEND outbox list                # the notifications and how their delivery went"
 echo "  $TEND eval --playbook scripts/default --accounts $S/accounts.jsonl --events $S/events.jsonl \\"
 echo "       --metrics $S/metrics.jsonl --now $NOW --format table    # the same, stateless, from files"
 echo "  TEND_HOME=$TEND_HOME $TEND db down   # stop the database"
