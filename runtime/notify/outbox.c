@@ -113,12 +113,7 @@ static tend_status db_fail(PGconn *c, PGresult *r, const char *what, tend_error 
 
 tend_status tend_outbox_query(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out,
                               tend_error *err) {
-    PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType s = PQresultStatus(r);
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) return db_fail(c, r, "query", err);
-    if (out) *out = r;
-    else PQclear(r);
-    return TEND_OK;
+    return tend_db_exec(c, "outbox: query", sql, n, params, out, err);
 }
 
 static tend_status exec_prepared(PGconn *c, const char *name, int n, const char *const *params, tend_error *err) {

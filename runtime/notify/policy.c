@@ -239,19 +239,6 @@ typedef struct {
     long long count; /* in the window before this batch, then + admitted now */
 } window;
 
-static tend_status query(PGconn *c, const char *what, const char *sql, int n, const char *const *params,
-                         PGresult **out, tend_error *err) {
-    PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
-        char msg[512];
-        tend_db_error(r, c, msg, sizeof msg);
-        PQclear(r);
-        return tend_fail(err, TEND_EDB, "send policy: %s: %s", what, msg);
-    }
-    *out = r;
-    return TEND_OK;
-}
-
 static char *dumps(json_t *v) {
     char *s = json_dumps(v, JSON_COMPACT);
     json_decref(v);
@@ -290,7 +277,7 @@ static tend_status quiet_hours(PGconn *c, tend_send_policy *p, const char *now, 
     snprintf(to, sizeof to, "%d", p->to_min);
     const char *params[4] = {list, now, from, to};
     PGresult *r;
-    tend_status st = query(c, "quiet hours", ZONES, 4, params, &r, err);
+    tend_status st = tend_db_exec(c, "send policy: quiet hours", ZONES, 4, params, &r, err);
     free(list);
     if (st != TEND_OK) return st;
     for (int z = 0; z < PQntuples(r); z++) {
@@ -354,7 +341,7 @@ static tend_status caps(PGconn *c, tend_send_policy *p, const char *now, const t
         groups = NULL;
         const char *params[2] = {list, now};
         PGresult *r;
-        st = query(c, "counting the windows", COUNTS, 2, params, &r, err);
+        st = tend_db_exec(c, "send policy: counting the windows", COUNTS, 2, params, &r, err);
         free(list);
         if (st == TEND_OK) {
             for (int i = 0; i < PQntuples(r); i++) {
@@ -419,7 +406,7 @@ static tend_status decide(PGconn *c, const char *worker, const char *now, const 
     char *list = dumps(ds);
     const char *params[3] = {list, worker, now};
     PGresult *r;
-    tend_status st = query(c, "recording its decisions", DECIDE, 3, params, &r, err);
+    tend_status st = tend_db_exec(c, "send policy: recording its decisions", DECIDE, 3, params, &r, err);
     free(list);
     if (st != TEND_OK) return st;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -441,7 +428,7 @@ tend_status tend_policy_apply(PGconn *c, tend_send_policy *p, const char *worker
     char *list = dumps(keys);
     const char *params[1] = {list};
     PGresult *info;
-    tend_status rc = query(c, "reading the rows", INFO, 1, params, &info, err);
+    tend_status rc = tend_db_exec(c, "send policy: reading the rows", INFO, 1, params, &info, err);
     free(list);
     if (rc != TEND_OK) return rc;
     size_t nc = (size_t)PQntuples(info);

@@ -44,4 +44,10 @@ const char *tend_db_reason(const char *pq_message, char *buf, size_t cap);
  * connection's), one line, into buf. */
 const char *tend_db_error(const PGresult *r, const PGconn *c, char *buf, size_t cap);
 
+/* Runs sql with n text parameters. On failure TEND_EDB, "what: the
+ * server's message". On success the result goes to *out (the caller clears
+ * it), or is cleared when out is NULL. */
+tend_status tend_db_exec(PGconn *c, const char *what, const char *sql, int n, const char *const *params,
+                         PGresult **out, tend_error *err);
+
 #endif

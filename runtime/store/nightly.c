@@ -11,23 +11,6 @@
 #include "store/db.h"
 #include "store/nightly_parts.h"
 
-/* ---- small helpers -------------------------------------------------------- */
-
-tend_status nightly_exec(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out,
-                        tend_error *err) {
-    PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
-    ExecStatusType s = PQresultStatus(r);
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-        char msg[512];
-        tend_db_error(r, c, msg, sizeof msg);
-        PQclear(r);
-        return tend_fail(err, TEND_EDB, "nightly: %s", msg);
-    }
-    if (out) *out = r;
-    else PQclear(r);
-    return TEND_OK;
-}
-
 /* ---- the occurrence ----------------------------------------------------------- */
 
 /* Claims (tenant, "nightly", occurrence) in job_runs: a new run, or the one
@@ -36,9 +19,10 @@ static tend_status claim(PGconn *c, const tend_nightly_opts *o, const char *dige
                          int *fresh, tend_error *err) {
     const char *p[3] = {o->tenant, st->occurrence, digest};
     PGresult *r;
-    tend_status rc = nightly_exec(c, "INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING", 1, p, NULL, err);
+    tend_status rc = tend_db_exec(c, "nightly", "INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING",
+                                  1, p, NULL, err);
     if (rc != TEND_OK) return rc;
-    rc = nightly_exec(c,
+    rc = tend_db_exec(c, "nightly",
               "INSERT INTO job_runs (tenant, schedule, job, occurrence, playbook) "
               "VALUES ($1, 'nightly', 'nightly', $2::date, $3) "
               "ON CONFLICT (tenant, schedule, occurrence) DO NOTHING RETURNING id",
@@ -51,7 +35,7 @@ static tend_status claim(PGconn *c, const tend_nightly_opts *o, const char *dige
         return TEND_OK;
     }
     PQclear(r);
-    rc = nightly_exec(c,
+    rc = tend_db_exec(c, "nightly",
               "SELECT id, status, started_at < now() - interval '6 hours' FROM job_runs "
               "WHERE tenant = $1 AND schedule = 'nightly' AND occurrence = $2::date",
               2, p, &r, err);
@@ -71,7 +55,7 @@ static tend_status claim(PGconn *c, const tend_nightly_opts *o, const char *dige
     char id[32];
     snprintf(id, sizeof id, "%" PRId64, st->run_id);
     const char *q[3] = {id, digest, o->tenant};
-    return nightly_exec(c,
+    return tend_db_exec(c, "nightly",
                 "UPDATE job_runs SET status = 'running', started_at = now(), finished_at = NULL, playbook = $2 "
                 "WHERE tenant = $3 AND id = $1::bigint",
                 3, q, NULL, err);
@@ -86,7 +70,7 @@ static tend_status finish_run(PGconn *c, const tend_nightly_opts *o, const tend_
     snprintf(accounts, sizeof accounts, "%zu", st->accounts);
     snprintf(failed, sizeof failed, "%zu", st->failed + st->rejected);
     const char *p[5] = {o->tenant, run, ok ? "succeeded" : "failed", accounts, failed};
-    return nightly_exec(c,
+    return tend_db_exec(c, "nightly",
                 "UPDATE job_runs SET status = $3, finished_at = now(), accounts = $4::int, failed = $5::int "
                 "WHERE tenant = $1 AND id = $2::bigint",
                 5, p, NULL, err);

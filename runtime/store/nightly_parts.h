@@ -14,11 +14,6 @@
 #include "eval/runner.h"
 #include "store/nightly.h"
 
-/* Runs sql with text parameters; TEND_EDB with the server's message on
- * failure. *out (when out is not NULL) must be cleared by the caller. */
-tend_status nightly_exec(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out,
-                         tend_error *err);
-
 /* ---- the account stream --------------------------------------------------- */
 
 typedef struct nightly_slice nightly_slice;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "eval/history.h"
+#include "store/db.h"
 #include "store/nightly_parts.h"
 
 #define READ_AHEAD 1
@@ -35,7 +36,7 @@ static tend_status read_slice(nightly_stream *s, const char *after, nightly_slic
     nightly_slice *sl = calloc(1, sizeof *sl);
     if (!sl) abort();
     tend_history_init(&sl->h);
-    tend_status rc = nightly_exec(s->c,
+    tend_status rc = tend_db_exec(s->c, "nightly",
         "SELECT id, json_build_object('id', id, 'tenant', tenant, 'name', name, 'employees', employees, "
         "'acv', acv, 'industry', industry, 'technical', technical, 'product_type', product_type, "
         "'locale', locale, 'licensed_users', licensed_users, 'contract_signed_at', contract_signed_at, "
@@ -49,7 +50,7 @@ static tend_status read_slice(nightly_stream *s, const char *after, nightly_slic
     }
     const char *q[4] = {s->o->tenant, PQgetvalue(sl->rows, 0, 0), PQgetvalue(sl->rows, sl->nrows - 1, 0), s->from};
     PGresult *r = NULL;
-    rc = nightly_exec(s->c,
+    rc = tend_db_exec(s->c, "nightly",
                       "SELECT account_id, type, extract(epoch FROM at)::bigint, user_id, data::text FROM events "
                       "WHERE tenant = $1 AND account_id BETWEEN $2 AND $3 AND at > $4::timestamptz",
                       4, q, &r, err);
@@ -63,7 +64,7 @@ static tend_status read_slice(nightly_stream *s, const char *after, nightly_slic
      * a rerun of this occurrence does not see its own fires. */
     const char *l[4] = {q[0], q[1], q[2], s->run_id};
     if (rc == TEND_OK)
-        rc = nightly_exec(s->c,
+        rc = tend_db_exec(s->c, "nightly",
                           "SELECT account_id, 'tend:fired:' || rule, extract(epoch FROM max(fired_at))::bigint "
                           "FROM rule_fires WHERE tenant = $1 AND account_id BETWEEN $2 AND $3 "
                           "AND run_id IS DISTINCT FROM $4::bigint GROUP BY account_id, rule",
@@ -75,7 +76,7 @@ static tend_status read_slice(nightly_stream *s, const char *after, nightly_slic
     r = NULL;
     const char *m[4] = {q[0], q[1], q[2], s->from_day};
     if (rc == TEND_OK)
-        rc = nightly_exec(s->c,
+        rc = tend_db_exec(s->c, "nightly",
                           "SELECT account_id, (date - DATE '1970-01-01') * 86400, metrics::text FROM metrics_daily "
                           "WHERE tenant = $1 AND account_id BETWEEN $2 AND $3 AND date > $4::date",
                           4, m, &r, err);

@@ -14,7 +14,7 @@ static long long affected(PGresult *r) { return strtoll(PQcmdTuples(r), NULL, 10
 static tend_status exec_count(PGconn *c, const char *sql, int n, const char *const *p, long long *counter,
                               tend_error *err) {
     PGresult *r;
-    tend_status rc = nightly_exec(c, sql, n, p, counter ? &r : NULL, err);
+    tend_status rc = tend_db_exec(c, "nightly", sql, n, p, counter ? &r : NULL, err);
     if (rc == TEND_OK && counter) {
         *counter += affected(r);
         PQclear(r);
@@ -45,9 +45,9 @@ static tend_status write_batch(nightly_writer *w, const tend_buf *rows, tend_err
     tend_nightly_stats *st = w->st;
     const char *p4[4] = {w->o->tenant, w->run_id, w->now, w->digest};
     const char *p5[4] = {w->o->tenant, w->run_id, w->now, st->occurrence};
-    tend_status rc = nightly_exec(c, "BEGIN", 0, NULL, NULL, err);
+    tend_status rc = tend_db_exec(c, "nightly", "BEGIN", 0, NULL, NULL, err);
     if (rc == TEND_OK)
-        rc = nightly_exec(c,
+        rc = tend_db_exec(c, "nightly",
                           "CREATE TEMP TABLE IF NOT EXISTS batch_results (result jsonb NOT NULL, "
                           "account_id text GENERATED ALWAYS AS (result->>'account_id') STORED, "
                           "failed boolean GENERATED ALWAYS AS (jsonb_array_length(result->'errors') > 0) STORED) "
@@ -125,7 +125,7 @@ static tend_status write_batch(nightly_writer *w, const tend_buf *rows, tend_err
                         "FROM batch_results b, jsonb_array_elements(b.result->'trace') e "
                         "WHERE NOT b.failed AND (e->>'fired')::boolean ON CONFLICT DO NOTHING",
                         4, p5, NULL, err);
-    if (rc == TEND_OK) rc = nightly_exec(c, "COMMIT", 0, NULL, NULL, err);
+    if (rc == TEND_OK) rc = tend_db_exec(c, "nightly", "COMMIT", 0, NULL, NULL, err);
     else PQclear(PQexec(c, "ROLLBACK"));
     return rc;
 }
