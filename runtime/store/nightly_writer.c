@@ -56,18 +56,18 @@ static tend_status write_batch(nightly_writer *w, const tend_buf *rows, tend_err
     if (rc == TEND_OK) rc = copy_in(c, rows, err);
     /* A new run stores each account once; a rerun (--force, or after a
      * failure) replaces what the run stored before. */
+#define STORE_EVALUATIONS                                                                                  \
+    "INSERT INTO evaluations (tenant, run_id, account_id, evaluated_at, playbook, failed, result) "        \
+    "SELECT $1, $2::bigint, account_id, $3::timestamptz, $4, failed, result FROM batch_results"
     if (rc == TEND_OK)
         rc = exec_count(c,
-                        w->fresh_run
-                            ? "INSERT INTO evaluations (tenant, run_id, account_id, evaluated_at, playbook, failed, "
-                              "result) SELECT $1, $2::bigint, account_id, $3::timestamptz, $4, failed, result "
-                              "FROM batch_results"
-                            : "INSERT INTO evaluations (tenant, run_id, account_id, evaluated_at, playbook, failed, "
-                              "result) SELECT $1, $2::bigint, account_id, $3::timestamptz, $4, failed, result "
-                              "FROM batch_results ON CONFLICT (tenant, run_id, account_id) DO UPDATE SET "
-                              "evaluated_at = EXCLUDED.evaluated_at, playbook = EXCLUDED.playbook, "
-                              "failed = EXCLUDED.failed, result = EXCLUDED.result",
+                        w->fresh_run ? STORE_EVALUATIONS
+                                     : STORE_EVALUATIONS " ON CONFLICT (tenant, run_id, account_id) DO UPDATE SET "
+                                                         "evaluated_at = EXCLUDED.evaluated_at, "
+                                                         "playbook = EXCLUDED.playbook, failed = EXCLUDED.failed, "
+                                                         "result = EXCLUDED.result",
                         4, p4, NULL, err);
+#undef STORE_EVALUATIONS
     /* Stage history changes only when stages change: close what was left... */
     if (rc == TEND_OK)
         rc = exec_count(c,
