@@ -56,6 +56,16 @@ static tend_status list_files(const char *dir, char ***out, size_t *n, tend_erro
     return TEND_OK;
 }
 
+int tend_playbook_has_files(const char *dir) {
+    char **names;
+    size_t n;
+    tend_error err;
+    if (list_files(dir, &names, &n, &err) != TEND_OK) return 1;
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return n > 0;
+}
+
 /* Every file of the playbook but its specs: the top-level files, modules it
  * requires (lib/...) and templates all change what it decides. */
 static void collect_files(const char *dir, const char *rel, char ***names, size_t *n) {

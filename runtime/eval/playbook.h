@@ -28,6 +28,11 @@ typedef struct tend_playbook tend_playbook;
 tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, tend_playbook **out,
                                tend_buf *problems, tend_error *err);
 
+/* Whether dir holds files tend_playbook_open would load (a folder with only
+ * connectors.lua does not); 1 when dir cannot be read, so that opening it
+ * says why. */
+int tend_playbook_has_files(const char *dir);
+
 /* "sha256:<hex>" of the playbook's file names and contents. */
 const char *tend_playbook_digest(const tend_playbook *pb);
 /* One line per declaration kind, for `tend check`. */

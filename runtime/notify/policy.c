@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include "notify/policy.h"
 
-#include <dirent.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,26 +85,11 @@ static const char DECIDE[] =
 
 /* ---- loading ------------------------------------------------------------------------ */
 
-/* Whether dir holds playbook files: connectors.lua alone is only settings. */
-static int has_lua_files(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return 1; /* let the playbook loader say why */
-    struct dirent *e;
-    int any = 0;
-    while (!any && (e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        any = e->d_name[0] != '.' && n > 4 && !strcmp(e->d_name + n - 4, ".lua") &&
-              strcmp(e->d_name, "connectors.lua") != 0;
-    }
-    closedir(d);
-    return any;
-}
-
 tend_status tend_policy_load(const char *dir, tend_send_policy *p, int *declared, tend_buf *problems,
                              tend_error *err) {
     memset(p, 0, sizeof *p);
     *declared = 0;
-    if (!dir || !*dir || !has_lua_files(dir)) return TEND_OK;
+    if (!dir || !*dir || !tend_playbook_has_files(dir)) return TEND_OK;
     tend_playbook_opts po = {0};
     tend_playbook *pb;
     tend_status st = tend_playbook_open(dir, &po, &pb, problems, err);
