@@ -291,7 +291,15 @@ static void message_of(const slot *s, tend_message *m) {
 /* Sets up the easy handle from the request; 0 or -1 with why. */
 static int has_content_type(const struct curl_slist *h) {
     for (; h; h = h->next)
-        if (!strncasecmp(h->data, "Content-Type:", 13)) return 1;
+        if (!strncasecmp(h->data, "Content-Type", 12) && (h->data[12] == ':' || h->data[12] == ';')) return 1;
+    return 0;
+}
+
+/* "Name:" in the list: libcurl leaves out its own header of that name. */
+static int drop_header(tend_request *r, const char *name_colon) {
+    struct curl_slist *h = curl_slist_append(r->headers, name_colon);
+    if (!h) return -1;
+    r->headers = h;
     return 0;
 }
 
@@ -303,12 +311,13 @@ static int setup(slot *s, const tend_message *m, char *why, size_t cap) {
         snprintf(why, cap, "connector '%s' prepared no URL", s->inst->name);
         return -1;
     }
-    struct curl_slist *h = curl_slist_append(r->headers, "Expect:"); /* no 100-continue round trip */
-    if (!h) {
+    /* Headers libcurl would add on its own: the 100-continue round trip, and
+     * a form Content-Type on a request without a body (POSTFIELDS below). */
+    int bodiless = strcmp(r->method, "GET") && !r->body.len && !has_content_type(r->headers);
+    if (drop_header(r, "Expect:") != 0 || (bodiless && drop_header(r, "Content-Type:") != 0)) {
         snprintf(why, cap, "out of memory");
         return -1;
     }
-    r->headers = h;
     long timeout = s->inst->timeout_ms;
     curl_easy_setopt(e, CURLOPT_URL, r->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, s);
@@ -330,12 +339,6 @@ static int setup(slot *s, const tend_message *m, char *why, size_t cap) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body.len);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body.len ? r->body.data : "");
         if (strcmp(r->method, "POST")) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
-        /* No body: no form Content-Type either (libcurl adds one for POSTFIELDS). */
-        struct curl_slist *h;
-        if (!r->body.len && !has_content_type(r->headers) && (h = curl_slist_append(r->headers, "Content-Type:"))) {
-            r->headers = h;
-            curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-        }
     }
     if (s->inst->type->setup_curl && s->inst->type->setup_curl(s->inst->state, m, e, why, cap) != 0) return -1;
     return 0;
