@@ -12,7 +12,7 @@
 #include "cli/cli.h"
 #include "cli/summary.h"
 #include "store/db.h"
-#include "store/nightly.h"
+#include "sched/nightly.h"
 
 const char tend_help_run[] =
     "usage: tend run nightly [--playbook DIR] [--tenant T] [--now TIME] [--jobs N] [--force]\n"

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "lua/harness.h"
+#include "eval/harness.h"
 
 static int is_dir(const char *p) {
     struct stat st;

@@ -9,7 +9,7 @@
 
 #include "base/buf.h"
 #include "base/status.h"
-#include "eval/history.h"
+#include "data/history.h"
 
 typedef struct {
     size_t mem_limit;       /* bytes per state; default 64 MiB */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/fields.h"
+#include "data/fields.h"
 
 #define BATCH_RECORDS 256
 

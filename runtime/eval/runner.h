@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "eval/history.h"
+#include "data/history.h"
 #include "eval/playbook.h"
-#include "eval/record.h"
+#include "data/record.h"
 
 /* Accounts from somewhere other than a file (the database): JSON objects,
  * one per record, each with the history it is evaluated against (so a

@@ -14,6 +14,7 @@
 #include <lua.h>
 
 #include "base/buf.h"
+#include "base/jsontext.h"
 
 #define TEND_JSON_MAX_DEPTH 64
 
@@ -26,18 +27,10 @@ void tend_json_encode(lua_State *L, int idx, tend_buf *out);
 /* The same, calling the top value `root` in error messages ("actions"). */
 void tend_json_encode_as(lua_State *L, int idx, tend_buf *out, const char *root);
 
-/* Appends s as a JSON string literal (quoted, escaped); s must be UTF-8. */
-void tend_json_quote(tend_buf *out, const char *s, size_t len);
-
 /* Pushes the metatable that marks an empty table as an object. */
 void tend_json_push_object_mt(lua_State *L);
 
-/* Whether s[0..len) is valid UTF-8. */
-int tend_utf8_valid(const char *s, size_t len);
-
 int tend_open_json(lua_State *L);
-
-
 
 /* Decodes JSON text and pushes it; raises a Lua error if it is invalid.
  * Frees the intermediate jansson value even when Lua raises. */

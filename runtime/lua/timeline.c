@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "base/isotime.h"
-#include "eval/flatjson.h"
+#include "data/flatjson.h"
 #include "lua/json.h"
 #include "lua/modules.h"
 #include "lua/sandbox.h"

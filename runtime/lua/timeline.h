@@ -6,7 +6,7 @@
 #include <lua.h>
 #include <stdint.h>
 
-#include "eval/history.h"
+#include "data/history.h"
 
 /* Points the state's timeline at account history ah (may be NULL: no
  * events) as of time now. Call with h == NULL to unbind after evaluating.

@@ -20,8 +20,8 @@
 #include "base/buf.h"
 #include "base/isotime.h"
 #include "base/keyset.h"
-#include "eval/fields.h"
-#include "eval/flatjson.h"
+#include "data/fields.h"
+#include "data/flatjson.h"
 #include "store/db.h"
 
 /* COPY data is sent in pieces of about this size. */

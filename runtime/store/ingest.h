@@ -25,7 +25,7 @@
 #include <stdio.h>
 
 #include "base/status.h"
-#include "eval/record.h"
+#include "data/record.h"
 
 typedef enum { TEND_INGEST_ACCOUNTS, TEND_INGEST_EVENTS, TEND_INGEST_METRICS } tend_ingest_kind;
 

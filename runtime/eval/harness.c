@@ -1,7 +1,7 @@
 /* The spec API (`require "tend"` inside `tend test`) and the busted runner.
  * A playbook handle is a userdata created closed, so __gc and __close are
  * safe at any point and safe twice (STYLE 5). */
-#include "lua/harness.h"
+#include "eval/harness.h"
 
 #include <jansson.h>
 #include <lauxlib.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "base/isotime.h"
-#include "eval/fields.h"
+#include "data/fields.h"
 #include "eval/playbook.h"
 #include "lua/json.h"
 #include "lua/limits.h"

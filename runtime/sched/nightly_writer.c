@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "store/db.h"
-#include "store/nightly_parts.h"
+#include "sched/nightly_parts.h"
 
 static long long affected(PGresult *r) { return strtoll(PQcmdTuples(r), NULL, 10); }
 

@@ -1,6 +1,6 @@
 /* The nightly run: the occurrence claim, and the account stream and result
  * writer (nightly_stream.c, nightly_writer.c) around the evaluation. */
-#include "store/nightly.h"
+#include "sched/nightly.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 
 #include "base/isotime.h"
 #include "store/db.h"
-#include "store/nightly_parts.h"
+#include "sched/nightly_parts.h"
 
 /* ---- the occurrence ----------------------------------------------------------- */
 

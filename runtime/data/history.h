@@ -13,7 +13,7 @@
 #include "base/buf.h"
 #include "base/status.h"
 #include "base/strmap.h"
-#include "eval/record.h"
+#include "data/record.h"
 
 #define TEND_NONE UINT32_MAX
 

@@ -1,5 +1,5 @@
 /* Field coercion and validation for accounts, events and metrics. */
-#include "eval/fields.h"
+#include "data/fields.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 
 #include "base/buf.h"
 #include "eval/runner.h"
-#include "store/nightly.h"
+#include "sched/nightly.h"
 
 /* ---- the account stream --------------------------------------------------- */
 

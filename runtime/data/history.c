@@ -1,6 +1,6 @@
 /* Loading events and metrics, then grouping them per account with a
  * counting sort (stable, so equal times keep file order). */
-#include "eval/history.h"
+#include "data/history.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/fields.h"
-#include "eval/flatjson.h"
+#include "data/fields.h"
+#include "data/flatjson.h"
 #include "base/isotime.h"
 
 /* While loading, each item remembers its account; finish() groups them. */

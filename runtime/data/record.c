@@ -1,7 +1,7 @@
 /* Reading JSON Lines and CSV records (RFC 4180: quoted cells may hold
  * commas, doubled quotes and newlines). */
 #define _GNU_SOURCE
-#include "eval/record.h"
+#include "data/record.h"
 
 #include <errno.h>
 #include <stdlib.h>

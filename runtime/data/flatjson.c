@@ -1,12 +1,12 @@
 /* The flat-record scanner (see flatjson.h). */
-#include "eval/flatjson.h"
+#include "data/flatjson.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lua/json.h" /* tend_utf8_valid */
+#include "base/jsontext.h"
 
 static size_t skip_ws(const char *s, size_t len, size_t i) {
     while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) i++;

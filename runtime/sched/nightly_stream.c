@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/history.h"
+#include "data/history.h"
 #include "store/db.h"
-#include "store/nightly_parts.h"
+#include "sched/nightly_parts.h"
 
 #define READ_AHEAD 1
 
