@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "eval/intents.h"
 #include "store/changes.h"
 
 #define WHY_BRIEF 100 /* characters of a rule's why when it did not fire */
@@ -50,9 +51,15 @@ char *tend_flag_why(json_t *result, const char *flag) {
     tend_buf b = {0};
     size_t i, j;
     json_t *t, *f;
+    /* A trace from before rules said which flags they set names none:
+     * then every rule that fired may have set it. */
+    int named = 0, has = 0;
+    json_array_foreach(json_object_get(result, "flags"), i, f) has |= json_is_string(f) && !strcmp(json_string_value(f), flag);
+    if (!has) return NULL;
+    json_array_foreach(json_object_get(result, "trace"), i, t) named |= json_object_get(t, "flags") != NULL;
     json_array_foreach(json_object_get(result, "trace"), i, t) {
         if (!json_is_true(json_object_get(t, "fired"))) continue;
-        int sets = 0;
+        int sets = !named;
         json_array_foreach(json_object_get(t, "flags"), j, f) {
             sets |= json_is_string(f) && !strcmp(json_string_value(f), flag);
         }
@@ -71,12 +78,11 @@ static void print_list(FILE *out, json_t *list, const char *sep, const char *emp
 }
 
 /* "email reengagement to champion, in pt-BR" and the like. */
-static void print_intent(FILE *out, json_t *a) {
+static void print_intent(FILE *out, const tend_intents *in, json_t *a) {
     const char *kind = or_dash(str(a, "kind"));
-    static const char *const names[] = {"template", "channel", "target", "title", "stage", NULL};
-    const char *name = NULL;
-    for (int i = 0; names[i] && !name; i++) name = str(a, names[i]);
-    if (!strcmp(kind, "task")) fprintf(out, "task \"%s\"", or_dash(name));
+    const tend_intent_kind *k = tend_intents_find(in, kind);
+    const char *name = k ? str(a, k->name) : NULL;
+    if (k && k->quoted) fprintf(out, "%s \"%s\"", kind, or_dash(name));
     else fprintf(out, "%s %s", kind, or_dash(name));
     if (str(a, "to")) fprintf(out, " to %s", str(a, "to"));
     if (str(a, "owner")) fprintf(out, " for %s", str(a, "owner"));
@@ -84,12 +90,13 @@ static void print_intent(FILE *out, json_t *a) {
     if (str(a, "locale")) fprintf(out, ", in %s", str(a, "locale"));
 }
 
-static void print_delivery(FILE *out, json_t *d) {
+static void print_delivery(FILE *out, const tend_intents *in, json_t *d) {
     const char *queue = str(d, "queue"), *status = or_dash(str(d, "status")), *kind = or_dash(str(d, "kind"));
+    const tend_intent_kind *k = tend_intents_find(in, kind);
     char buf[32];
     if (!queue) {
-        if (!strcmp(kind, "stage")) fprintf(out, "a stage change: nothing to queue");
-        else fprintf(out, "not in the %s (no row with this key)", !strcmp(kind, "task") ? "tasks" : "outbox");
+        if (k && !k->queued && !k->kept_in) fprintf(out, "a %s change: nothing to queue", kind);
+        else fprintf(out, "not in the %s (no row with this key)", k && k->kept_in ? k->kept_in : "outbox");
         return;
     }
     json_t *run = json_object_get(d, "run_id");
@@ -202,14 +209,14 @@ static void print_standing(FILE *out, json_t *r) {
     }
 }
 
-static void print_intents(FILE *out, json_t *r, json_t *delivery) {
+static void print_intents(FILE *out, const tend_intents *in, json_t *r, json_t *delivery) {
     json_t *actions = json_object_get(r, "actions"), *a;
     size_t i;
     size_t n = json_array_size(actions);
     fprintf(out, "\nIntents (%zu)%s\n", n, n ? "" : ": nothing asked for");
     json_array_foreach(actions, i, a) {
         fprintf(out, "  ");
-        print_intent(out, a);
+        print_intent(out, in, a);
         if (str(a, "rule")) fprintf(out, " (rule %s)", str(a, "rule"));
         fputc('\n', out);
         /* what goes out, as rendered at evaluation (stdlib/tend/messages.lua) */
@@ -230,7 +237,7 @@ static void print_intents(FILE *out, json_t *r, json_t *delivery) {
             fputc('\n', out);
         }
         fprintf(out, "    key %s\n    ", or_dash(str(a, "key")));
-        print_delivery(out, json_array_get(delivery, i));
+        print_delivery(out, in, json_array_get(delivery, i));
         fputc('\n', out);
     }
 }
@@ -296,7 +303,7 @@ static void print_both(FILE *out, const char *label, json_t *obj, const char *a,
     fputc('\n', out);
 }
 
-static void print_changes(FILE *out, const tend_stored_eval *prev, json_t *ch) {
+static void print_changes(FILE *out, const tend_intents *in, const tend_stored_eval *prev, json_t *ch) {
     if (!prev->result) {
         fprintf(out, "\nWhat changed: nothing to compare with, this is the account's first evaluation\n");
         return;
@@ -335,7 +342,7 @@ static void print_changes(FILE *out, const tend_stored_eval *prev, json_t *ch) {
     size_t i;
     json_array_foreach(fresh, i, a) {
         fprintf(out, "  %-12s ", i ? "" : "New intents");
-        print_intent(out, a);
+        print_intent(out, in, a);
         fputc('\n', out);
     }
     print_both(out, "Rules", json_object_get(ch, "rules"), "started_firing", "stopped_firing", "now firing:",
@@ -345,16 +352,20 @@ static void print_changes(FILE *out, const tend_stored_eval *prev, json_t *ch) {
 void tend_explain_print(FILE *out, const char *tenant, const tend_explain *x, json_t *changes) {
     json_t *r = x->current.result;
     int failed = json_array_size(json_object_get(r, "errors")) > 0;
+    tend_intents in;
+    tend_error err; /* a stdlib that does not load shows names as "-" */
+    tend_intents_load(NULL, &in, &err);
     print_header(out, tenant, &x->current);
     if (failed) print_errors(out, r);
     /* A failed evaluation usually decided nothing: no empty sections then. */
     if (!failed || str(r, "segment") || json_array_size(json_object_get(r, "trace"))) {
         print_standing(out, r);
-        print_intents(out, r, x->delivery);
+        print_intents(out, &in, r, x->delivery);
         fputc('\n', out);
         print_rules(out, r, 1, "Rules that fired");
         fputc('\n', out);
         print_rules(out, r, 0, "Rules that did not fire");
     }
-    print_changes(out, &x->previous, changes);
+    print_changes(out, &in, &x->previous, changes);
+    tend_intents_free(&in);
 }

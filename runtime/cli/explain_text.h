@@ -12,7 +12,10 @@
 void tend_explain_print(FILE *out, const char *tenant, const tend_explain *x, json_t *changes);
 
 /* Why a result has flag: "rule: why" of each fired rule whose trace entry
- * says it set the flag, joined with "; ". NULL when no rule did. Free it. */
+ * says it set the flag (a trace from before rules named their flags: every
+ * rule that fired), joined with "; ". NULL when the result does not have
+ * the flag or no rule set it. Free it. The one explanation of a flag, for
+ * explain, status and the summary. */
 char *tend_flag_why(json_t *result, const char *flag);
 
 /* Prints s, cut to at most max characters (UTF-8) with "…" when cut. */

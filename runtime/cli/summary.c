@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
+#include "cli/explain_text.h"
+#include "eval/intents.h"
+
 #define MAX_LISTED 8    /* accounts named per flag or band before "and N more" */
 #define MAX_FAILURES 50 /* failed accounts named before "and N more" */
 
@@ -14,10 +18,13 @@ struct tend_summary {
     size_t accounts, failed;
     const char *first_at;
     json_t *segments, *stages, *bands, *health, *flags, *sends, *failures, *meta;
+    tend_intents intents; /* which field names each kind's intents */
 };
 
 tend_summary *tend_summary_new(void) {
-    tend_summary *s = calloc(1, sizeof *s);
+    tend_summary *s = tend_calloc(1, sizeof *s);
+    tend_error err; /* a stdlib that does not load has already stopped the run: names show as "?" */
+    tend_intents_load(NULL, &s->intents, &err);
     s->segments = json_object();
     s->stages = json_object();
     s->bands = json_object();    /* scorecard -> band -> {n, first: [ids]} */
@@ -54,28 +61,6 @@ static json_t *list_add(json_t *obj, const char *key, size_t max) {
     return json_array_size(first) < max ? first : NULL;
 }
 
-/* Why the account has flag: the rules whose trace entry says they set it,
- * else (an older playbook's trace) every rule that fired. */
-static char *why_flag(json_t *r, const char *flag) {
-    size_t cap = 512, len = 0, i, j;
-    char *out = calloc(1, cap);
-    json_t *t, *f;
-    for (int pass = 0; pass < 2 && len == 0; pass++) {
-        json_array_foreach(json_object_get(r, "trace"), i, t) {
-            if (!json_is_true(json_object_get(t, "fired"))) continue;
-            int sets = pass == 1;
-            json_array_foreach(json_object_get(t, "flags"), j, f) sets |= !strcmp(json_string_value(f), flag);
-            if (!sets) continue;
-            const char *rule = json_string_value(json_object_get(t, "rule"));
-            const char *why = json_string_value(json_object_get(t, "why"));
-            int n = snprintf(out + len, cap - len, "%s%s: %s", len ? "; " : "", rule ? rule : "?", why ? why : "");
-            if (n < 0 || (size_t)n >= cap - len) break;
-            len += (size_t)n;
-        }
-    }
-    return out;
-}
-
 void tend_summary_add(tend_summary *s, const char *line, size_t len) {
     json_t *r = json_loadb(line, len, 0, NULL);
     if (!r) return;
@@ -110,15 +95,14 @@ void tend_summary_add(tend_summary *s, const char *line, size_t len) {
     json_array_foreach(json_object_get(r, "flags"), i, v) {
         json_t *first = list_add(s->flags, json_string_value(v), MAX_LISTED);
         if (!first) continue;
-        char *why = why_flag(r, json_string_value(v));
-        json_array_append_new(first, json_pack("[ss]", id, why));
+        char *why = tend_flag_why(r, json_string_value(v));
+        json_array_append_new(first, json_pack("[ss]", id, why ? why : ""));
         free(why);
     }
     json_array_foreach(json_object_get(r, "actions"), i, v) {
         const char *kind = json_string_value(json_object_get(v, "kind"));
-        const char *what = NULL;
-        static const char *const fields[] = {"template", "channel", "target", "title", "stage", NULL};
-        for (int f = 0; fields[f] && !what; f++) what = json_string_value(json_object_get(v, fields[f]));
+        const tend_intent_kind *k = tend_intents_find(&s->intents, kind);
+        const char *what = k ? json_string_value(json_object_get(v, k->name)) : NULL;
         char key[256];
         snprintf(key, sizeof key, "%-7s %s", kind ? kind : "?", what ? what : "?");
         json_t *entry = child(s->sends, key, json_object);
@@ -256,5 +240,6 @@ void tend_summary_free(tend_summary *s) {
     json_decref(s->sends);
     json_decref(s->failures);
     json_decref(s->meta);
+    tend_intents_free(&s->intents);
     free(s);
 }

@@ -258,12 +258,16 @@ static tend_status finish(tend_playbook *pb, const char *dir, tend_buf *problems
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
-    static const char *const kinds[] = {"segments", "scorecards", "stages", "rules", "handlers", "populations", NULL};
-    for (int i = 0; kinds[i]; i++) {
-        lua_getfield(L, -1, kinds[i]);
-        tend_buf_printf(&pb->summary, "%-12s %lld\n", kinds[i], (long long)lua_tointeger(L, -1));
-        lua_pop(L, 1);
+    /* summary.counts: { {"segments", n}, ... } in the order boot.lua gives. */
+    lua_getfield(L, -1, "counts");
+    for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TTABLE; i++) {
+        lua_rawgeti(L, -1, 1);
+        lua_rawgeti(L, -2, 2);
+        if (lua_type(L, -2) == LUA_TSTRING)
+            tend_buf_printf(&pb->summary, "%-12s %lld\n", lua_tostring(L, -2), (long long)lua_tointeger(L, -1));
+        lua_pop(L, 3);
     }
+    lua_pop(L, 2); /* nil, counts */
     if (lua_getfield(L, -1, "send_policy") == LUA_TSTRING)
         tend_buf_printf(&pb->summary, "send_policy  %s\n", lua_tostring(L, -1));
     lua_pop(L, 1);

@@ -103,19 +103,16 @@ tend_status tend_policy_load(const char *dir, tend_send_policy *p, int *declared
     return st;
 }
 
-static unsigned kind_bit(const char *kind) {
-    if (!strcmp(kind, "email")) return TEND_POLICY_KIND_EMAIL;
-    if (!strcmp(kind, "notify")) return TEND_POLICY_KIND_NOTIFY;
-    if (!strcmp(kind, "webhook")) return TEND_POLICY_KIND_WEBHOOK;
-    return TEND_POLICY_KIND_OTHER;
-}
-
-static unsigned kinds_of(json_t *list) {
-    unsigned bits = 0;
+/* The kinds a cap or quiet hours name, as "email/notify" (the send policy
+ * checked them against the declared queued kinds when it loaded). */
+static void kinds_of(json_t *list, char *out, size_t cap) {
     size_t i;
     json_t *k;
-    json_array_foreach(list, i, k) if (json_is_string(k)) bits |= kind_bit(json_string_value(k));
-    return bits;
+    out[0] = 0;
+    json_array_foreach(list, i, k) if (json_is_string(k)) {
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s", len ? "/" : "", json_string_value(k));
+    }
 }
 
 static void copy_str(char *dst, size_t cap, json_t *v) { snprintf(dst, cap, "%s", json_is_string(v) ? json_string_value(v) : ""); }
@@ -141,7 +138,7 @@ tend_status tend_policy_parse(const char *text, tend_send_policy *p, tend_error 
         tend_send_cap *cap = &p->caps[i];
         const char *per = json_string_value(json_object_get(c, "per"));
         cap->per_contact = per && !strcmp(per, "contact");
-        cap->kinds = kinds_of(json_object_get(c, "kinds"));
+        kinds_of(json_object_get(c, "kinds"), cap->kinds, sizeof cap->kinds);
         cap->max = (int)json_integer_value(json_object_get(c, "max"));
         cap->within_s = json_number_value(json_object_get(c, "within_seconds"));
         copy_str(cap->within, sizeof cap->within, json_object_get(c, "within"));
@@ -153,7 +150,7 @@ tend_status tend_policy_parse(const char *text, tend_send_policy *p, tend_error 
         copy_str(p->to, sizeof p->to, json_object_get(q, "to"));
         copy_str(p->timezone, sizeof p->timezone, json_object_get(q, "timezone"));
         copy_str(p->quiet_where, sizeof p->quiet_where, json_object_get(q, "where"));
-        p->quiet_kinds = kinds_of(json_object_get(q, "kinds"));
+        kinds_of(json_object_get(q, "kinds"), p->quiet_kinds, sizeof p->quiet_kinds);
         p->from_min = clock_minutes(p->from);
         p->to_min = clock_minutes(p->to);
     }
@@ -206,7 +203,7 @@ enum { PASS, HOLD, CAP, ADMIT };
 
 typedef struct {
     size_t row;        /* index in rows */
-    unsigned kind;     /* kind_bit */
+    const char *kind;  /* the row's */
     int admitted;      /* before this batch */
     const char *tz;    /* attrs.timezone, NULL: none */
     const char *contact, *account;
@@ -214,7 +211,7 @@ typedef struct {
     int zone_note;     /* 0: the account's, 1: none given, 2: unknown */
     int what, done;
     char until[32];
-    char reason[600];
+    char reason[1024];
 } candidate;
 
 typedef struct {
@@ -230,15 +227,13 @@ static char *dumps(json_t *v) {
     return s;
 }
 
-static int applies(unsigned mask, unsigned kind) { return mask == 0 || (mask & kind); }
-
-static const char *kinds_text(unsigned mask, char *buf, size_t cap) {
-    static const char *const names[] = {"email", "notify", "webhook", "other"};
-    buf[0] = 0;
-    if (!mask) return "messages";
-    for (int i = 0; i < 4; i++)
-        if (mask & (1u << i)) snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", buf[0] ? "/" : "", names[i]);
-    return buf;
+/* Whether kinds ("email/notify"; "": every kind) names kind. */
+static int applies(const char *kinds, const char *kind) {
+    if (!*kinds) return 1;
+    size_t n = strlen(kind);
+    for (const char *s = kinds; s; s = strchr(s, '/'), s = s ? s + 1 : NULL)
+        if (!strncmp(s, kind, n) && (s[n] == '/' || !s[n])) return 1;
+    return 0;
 }
 
 /* Quiet hours: which candidates wait, and until when. */
@@ -308,11 +303,10 @@ static tend_status caps(PGconn *c, tend_send_policy *p, const char *now, const t
             ws[nw] = (window){.cap = k, .tenant = tenant, .key = key};
             json_t *g = json_pack("{s:I,s:s,s:s,s:s,s:f}", "n", (json_int_t)nw, "tenant", tenant, "per",
                                   cap->per_contact ? "contact" : "account", "key", key, "within", cap->within_s);
-            if (cap->kinds) {
+            if (*cap->kinds) {
                 json_t *kinds = json_array();
-                static const char *const names[] = {"email", "notify", "webhook"};
-                for (int b = 0; b < 3; b++)
-                    if (cap->kinds & (1u << b)) json_array_append_new(kinds, json_string(names[b]));
+                for (const char *s = cap->kinds; s; s = strchr(s, '/'), s = s ? s + 1 : NULL)
+                    json_array_append_new(kinds, json_stringn(s, strcspn(s, "/")));
                 json_object_set_new(g, "kinds", kinds);
             }
             json_array_append_new(groups, g);
@@ -350,11 +344,10 @@ static tend_status caps(PGconn *c, tend_send_policy *p, const char *now, const t
             while (w < nw && !(ws[w].cap == cap && !strcmp(ws[w].key, key) && !strcmp(ws[w].tenant, tenant))) w++;
             if (w == nw) continue;
             if (ws[w].count >= cp->max) {
-                char kinds[64];
                 k->what = CAP;
                 snprintf(k->reason, sizeof k->reason,
-                         "capped: at most %d %s per %s per %s (%s), and %s %.200s already had %lld in that window",
-                         cp->max, kinds_text(cp->kinds, kinds, sizeof kinds), cp->per_contact ? "contact" : "account",
+                         "capped: at most %d %.60s per %s per %s (%s), and %s %.200s already had %lld in that window",
+                         cp->max, *cp->kinds ? cp->kinds : "messages", cp->per_contact ? "contact" : "account",
                          cp->within, cp->where, cp->per_contact ? "contact" : "account", key, ws[w].count);
             } else if (nused < sizeof used / sizeof used[0]) {
                 used[nused++] = w;
@@ -423,7 +416,7 @@ tend_status tend_policy_apply(PGconn *c, tend_send_policy *p, const char *worker
         int row = (int)i;
         k->row = (size_t)atol(PQgetvalue(info, row, 0));
         if (k->row >= n) k->row = 0;
-        k->kind = kind_bit(PQgetvalue(info, row, 1));
+        k->kind = PQgetvalue(info, row, 1);
         k->admitted = PQgetvalue(info, row, 2)[0] == 't';
         k->tz = PQgetisnull(info, row, 3) || !*PQgetvalue(info, row, 3) ? NULL : PQgetvalue(info, row, 3);
         k->contact = PQgetisnull(info, row, 4) ? NULL : PQgetvalue(info, row, 4);

@@ -28,24 +28,19 @@
 
 typedef struct {
     int per_contact;   /* 1: per contact, 0: per account */
-    unsigned kinds;    /* TEND_POLICY_KIND_* bits; 0: every kind */
+    char kinds[256];   /* the kinds it counts, "email/notify" as declared; "": every kind */
     int max;
     double within_s;
     char within[32];   /* as written: "7d" */
     char where[256];   /* file:line of the declaration */
 } tend_send_cap;
 
-#define TEND_POLICY_KIND_EMAIL 1u
-#define TEND_POLICY_KIND_NOTIFY 2u
-#define TEND_POLICY_KIND_WEBHOOK 4u
-#define TEND_POLICY_KIND_OTHER 8u
-
 typedef struct {
     tend_send_cap *caps;
     size_t ncaps;
     int quiet;              /* quiet hours declared */
     int from_min, to_min;   /* minutes after local midnight */
-    unsigned quiet_kinds;   /* 0: every kind */
+    char quiet_kinds[256];  /* as kinds above; "": every kind */
     char from[8], to[8];
     char timezone[80];      /* the default zone */
     char quiet_where[256];

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/intents.h"
 #include "store/db.h"
 #include "sched/nightly_parts.h"
 
@@ -40,11 +41,12 @@ static tend_status copy_in(PGconn *c, const tend_buf *rows, tend_error *err) {
 
 /* One batch in one transaction: every row derived in SQL from the stored
  * result object, so what is stored is exactly what `tend eval` prints. */
-static tend_status write_batch(nightly_writer *w, const tend_buf *rows, tend_error *err) {
+static tend_status write_batch(nightly_writer *w, const tend_buf *rows, const char *queued, tend_error *err) {
     PGconn *c = w->c;
     tend_nightly_stats *st = w->st;
     const char *p4[4] = {w->o->tenant, w->run_id, w->now, w->digest};
     const char *p5[4] = {w->o->tenant, w->run_id, w->now, st->occurrence};
+    const char *pq[3] = {w->o->tenant, w->run_id, queued};
     tend_status rc = tend_db_exec(c, "nightly", "BEGIN", 0, NULL, NULL, err);
     if (rc == TEND_OK)
         rc = tend_db_exec(c, "nightly",
@@ -114,9 +116,9 @@ static tend_status write_batch(nightly_writer *w, const tend_buf *rows, tend_err
                         "INSERT INTO outbox (tenant, dedupe_key, account_id, run_id, kind, connector, payload) "
                         "SELECT $1, a->>'key', b.account_id, $2::bigint, a->>'kind', a->>'connector', a "
                         "FROM batch_results b, jsonb_array_elements(b.result->'actions') a "
-                        "WHERE NOT b.failed AND a->>'kind' IN ('email', 'notify', 'webhook') "
+                        "WHERE NOT b.failed AND a->>'kind' = ANY ($3::text[]) "
                         "ON CONFLICT (tenant, dedupe_key) DO NOTHING",
-                        2, p4, &st->outbox, err);
+                        3, pq, &st->outbox, err);
     /* The ledger: which rules acted, for frequency caps on later nights. */
     if (rc == TEND_OK)
         rc = exec_count(c,
@@ -134,14 +136,25 @@ static tend_status write_batch(nightly_writer *w, const tend_buf *rows, tend_err
  * batches (so the pipeline never blocks) but writes nothing more. */
 static void *writer_main(void *ud) {
     nightly_writer *w = ud;
+    /* The kinds that go through the outbox, as the stdlib declares them. */
+    tend_intents intents;
+    tend_buf queued = {0};
+    tend_error load_err;
+    tend_status loaded = tend_intents_load(w->o->playbook.stdlib_dir, &intents, &load_err);
+    if (loaded == TEND_OK) tend_intents_queued_array(&intents, &queued);
+    tend_intents_free(&intents);
     pthread_mutex_lock(&w->mu);
+    if (loaded != TEND_OK && w->failed == TEND_OK) {
+        w->failed = loaded;
+        w->err = load_err;
+    }
     for (;;) {
         while (!w->busy && !w->closing) pthread_cond_wait(&w->changed, &w->mu);
         if (!w->busy) break;
         tend_status failed = w->failed;
         pthread_mutex_unlock(&w->mu);
         tend_error err;
-        tend_status rc = failed == TEND_OK ? write_batch(w, &w->handed, &err) : failed;
+        tend_status rc = failed == TEND_OK ? write_batch(w, &w->handed, queued.data, &err) : failed;
         pthread_mutex_lock(&w->mu);
         if (failed == TEND_OK && rc != TEND_OK) {
             w->failed = rc;
@@ -152,6 +165,7 @@ static void *writer_main(void *ud) {
         pthread_cond_broadcast(&w->changed);
     }
     pthread_mutex_unlock(&w->mu);
+    tend_buf_free(&queued);
     return NULL;
 }
 

@@ -60,8 +60,10 @@ end
 ---@return table|nil compiled, string[] problems, table summary
 function M.finish(builder, templates)
   local decl, problems = builder.finish(templates)
-  local summary = { segments = #decl.segments, scorecards = #decl.scorecards, stages = #decl.journey,
-                    rules = #decl.rules, handlers = #decl.handlers, populations = #decl.populations,
+  -- `counts` in the order `tend check` prints them: the host has no list of its own.
+  local summary = { counts = { { "segments", #decl.segments }, { "scorecards", #decl.scorecards },
+                               { "stages", #decl.journey }, { "rules", #decl.rules },
+                               { "handlers", #decl.handlers }, { "populations", #decl.populations } },
                     schedules = {} }
   for _, s in ipairs(decl.schedules) do
     summary.schedules[#summary.schedules + 1] = s.name .. " (" .. tostring(s.cron) .. " -> " .. tostring(s.run) .. ")"

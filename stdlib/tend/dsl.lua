@@ -12,16 +12,10 @@ local templates = require "tend.templates"
 
 local M = {}
 
---- What each action kind is called by, and which options it accepts.
-local ACTION_KINDS = {
-  email   = { name = "template", options = { "to", "locale", "connector", "data", "every" } },
-  notify  = { name = "channel",  options = { "to", "text", "data", "every" } },
-  webhook = { name = "target",   options = { "data", "every" } },
-  task    = { name = "title",    options = { "owner", "due", "data", "every" } },
-  flag    = { name = "flag",     options = {} },
-  unflag  = { name = "flag",     options = {} },
-  stage   = { name = "stage",    options = { "when", "reason" } },
-}
+--- What each action kind is called by, and which options it accepts: the
+--- one declaration of intent kinds (tend/intents.lua).
+local intents = require("tend.intents").declaration()
+local ACTION_KINDS = intents.kinds
 
 local KEYS = {
   segment   = { "when", "touch", "description" },
@@ -38,7 +32,7 @@ local KEYS = {
 }
 
 --- The intent kinds that go through the outbox (what a send policy governs).
-local SENT_KINDS = { "email", "notify", "webhook" }
+local SENT_KINDS = intents.queued
 
 --- The marker of `cap { }` and `quiet_hours { }` items (getmetatable(x) == PolicyItem).
 local PolicyItem = {}
