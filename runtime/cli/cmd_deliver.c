@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "notify/config.h"
 #include "notify/deliver.h"
+#include "store/db.h"
 #include "store/home.h"
 
 const char tend_help_deliver[] =
@@ -215,7 +216,7 @@ int tend_cmd_deliver(int argc, char **argv) {
     if (problems.len) fputs(tend_buf_cstr(&problems), stderr);
     tend_buf_free(&problems);
     PGconn *db = NULL;
-    if (st == TEND_OK) st = tend_outbox_connect(&db, &err);
+    if (st == TEND_OK) st = tend_db_open(&db, &err);
     if (st == TEND_OK && has_policy) {
         policy.report = stderr;
         policy.verbose = verbose ? stdout : NULL;

@@ -133,11 +133,9 @@ int tend_cmd_explain(int argc, char **argv) {
     const char *account = argv[optind];
 
     tend_error err;
-    tend_db_target target;
     PGconn *conn = NULL;
     tend_explain x = {0};
-    tend_status st = tend_db_target_resolve(&target, &err);
-    if (st == TEND_OK) st = tend_db_connect(&target, &conn, &err);
+    tend_status st = tend_db_open(&conn, &err);
     if (st == TEND_OK) st = tend_explain_load(conn, tenant, account, run, &x, &err);
     PQfinish(conn);
     int code;

@@ -10,7 +10,6 @@
 #include "cli/cli.h"
 #include "store/db.h"
 #include "store/ingest.h"
-#include "store/migrate.h"
 
 const char tend_help_ingest[] =
     "usage: tend ingest accounts|events|metrics FILE [--tenant T] [--input-format F]\n"
@@ -67,19 +66,6 @@ static void progress(void *ud, size_t read) {
     fflush(stderr);
 }
 
-/* The schema must be this tend's: no pending migrations, no conflict. */
-static tend_status check_schema(PGconn *c, tend_error *err) {
-    tend_schema s;
-    tend_status st = tend_schema_read(c, &s, err);
-    if (st != TEND_OK) return st;
-    if (s.conflict[0]) st = tend_fail(err, TEND_EPLAYBOOK, "%s", s.conflict);
-    else if (s.npending)
-        st = tend_fail(err, TEND_EPLAYBOOK, "the database schema is at version %d, %zu migration%s pending: run 'tend db migrate'",
-                       s.version, s.npending, s.npending == 1 ? "" : "s");
-    tend_schema_free(&s);
-    return st;
-}
-
 int tend_cmd_ingest(int argc, char **argv) {
     static const struct option longopts[] = {
         {"tenant", required_argument, NULL, 't'},
@@ -129,16 +115,13 @@ int tend_cmd_ingest(int argc, char **argv) {
     tend_ingest *in = NULL;
     PGconn *conn = NULL;
     tend_ingest_stats st = {0};
-    tend_db_target t;
     int code;
     tend_status s = tend_ingest_open(&in, &o, &err);
     if (s != TEND_OK) {
         fprintf(stderr, "tend ingest %s: %s\n", kind, err.msg);
         return s == TEND_EIO ? 2 : 1;
     }
-    if ((s = tend_db_target_resolve(&t, &err)) == TEND_OK && (s = tend_db_connect(&t, &conn, &err)) == TEND_OK &&
-        (s = check_schema(conn, &err)) == TEND_OK)
-        s = tend_ingest_run(in, conn, &st, &err);
+    if ((s = tend_db_open(&conn, &err)) == TEND_OK) s = tend_ingest_run(in, conn, &st, &err);
     if (o.progress && st.read >= o.progress_every) fputs("\r\033[K", stderr);
     if (s != TEND_OK) {
         fprintf(stderr, "tend ingest %s: %s\n", kind, err.msg);

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "notify/message.h"
 #include "notify/outbox.h"
+#include "store/db.h"
 
 const char tend_help_outbox[] =
     "usage: tend outbox list [--status S] [--tenant T] [--limit N]\n"
@@ -41,13 +42,6 @@ const char tend_help_outbox[] =
     "\n"
     "Exit: 0 ok; 1 no such row (or a row not replayed); 2 usage; 3 schema;\n"
     "4 database unavailable.\n";
-
-/* The state a person reads: pending rows being sent, held by a disabled
- * connector, or waiting for the end of quiet hours (the send policy) say so. */
-#define STATE_SQL                                                                                    \
-    "CASE WHEN status = 'pending' AND held_by IS NOT NULL THEN 'held'"                               \
-    " WHEN status = 'pending' AND held_until IS NOT NULL AND next_attempt_at = held_until THEN 'quiet'" \
-    " WHEN status = 'pending' AND lease_until > now() THEN 'sending' ELSE status END"
 
 static int fail_db(const char *what, const tend_error *err, tend_status st) {
     fprintf(stderr, "tend outbox %s: %s\n", what, err->msg);
@@ -88,15 +82,7 @@ static int cmd_list(PGconn *c, const char *status, const char *tenant, const cha
     const char *p[3] = {dead ? "dead" : status, tenant, limit};
     PGresult *r;
     tend_error err;
-    tend_status st = tend_outbox_query(
-        c,
-        "SELECT id, tenant, " STATE_SQL ", attempts - round_start, COALESCE(held_by, connector), "
-        " CASE WHEN status = 'pending' AND held_by IS NULL THEN to_char(next_attempt_at, 'YYYY-MM-DD HH24:MI:SS')"
-        " ELSE '-' END, dedupe_key, COALESCE(CASE WHEN " STATE_SQL " IN ('quiet', 'capped') THEN policy_reason END, last_error, ''),"
-        " max_attempts - round_start FROM outbox"
-        " WHERE ($1::text IS NULL OR " STATE_SQL " = $1::text) AND ($2::text IS NULL OR tenant = $2::text)"
-        " ORDER BY created_at DESC, id DESC LIMIT $3::int",
-        3, p, &r, &err);
+    tend_status st = tend_outbox_list(c, p[0], p[1], p[2], &r, &err);
     if (st != TEND_OK) return fail_db(dead ? "dead" : "list", &err, st);
     print_rows(r);
     PQclear(r);
@@ -104,18 +90,9 @@ static int cmd_list(PGconn *c, const char *status, const char *tenant, const cha
 }
 
 static int cmd_show(PGconn *c, const char *id) {
-    const char *p[1] = {id};
     PGresult *r, *d;
     tend_error err;
-    tend_status st = tend_outbox_query(
-        c,
-        "SELECT id, tenant, account_id, " STATE_SQL ", attempts, round_start, max_attempts, kind, connector,"
-        " dedupe_key, to_char(created_at, 'YYYY-MM-DD HH24:MI:SS'), to_char(next_attempt_at, 'YYYY-MM-DD HH24:MI:SS'),"
-        " to_char(sent_at, 'YYYY-MM-DD HH24:MI:SS'), last_error, held_by, lease_owner,"
-        " to_char(lease_until, 'YYYY-MM-DD HH24:MI:SS'), jsonb_pretty(payload), run_id, policy_reason,"
-        " to_char(held_until, 'YYYY-MM-DD HH24:MI:SS'), contact"
-        " FROM outbox WHERE id = $1::bigint",
-        1, p, &r, &err);
+    tend_status st = tend_outbox_show(c, id, &r, &err);
     if (st != TEND_OK) return fail_db("show", &err, st);
     if (PQntuples(r) == 0) {
         PQclear(r);
@@ -152,13 +129,7 @@ static int cmd_show(PGconn *c, const char *id) {
         if (*s == '\n') fputs("              ", stdout);
     }
     putchar('\n');
-    st = tend_outbox_query(c,
-                           "SELECT attempt, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS'), COALESCE(connector, '-'),"
-                           " CASE WHEN ok THEN 'ok' WHEN ok IS NULL THEN 'unfinished' ELSE 'failed' END,"
-                           " COALESCE(http_status::text, '-'), COALESCE(latency_ms::text || ' ms', '-'),"
-                           " COALESCE(error, ''), COALESCE(response, ''), COALESCE(worker, '-')"
-                           " FROM deliveries WHERE tenant = $1::text AND outbox_id = $2::bigint ORDER BY attempt",
-                           2, (const char *[]){PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 0)}, &d, &err);
+    st = tend_outbox_attempts(c, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 0), &d, &err);
     PQclear(r);
     if (st != TEND_OK) return fail_db("show", &err, st);
     printf("attempts:\n");
@@ -243,7 +214,7 @@ int tend_cmd_outbox(int argc, char **argv) {
 
     tend_error err;
     PGconn *db;
-    tend_status st = tend_outbox_connect(&db, &err);
+    tend_status st = tend_db_open(&db, &err);
     if (st != TEND_OK) return fail_db(sub, &err, st);
     int code = 0;
     if (!strcmp(sub, "list")) code = cmd_list(db, status, tenant, limit, 0);

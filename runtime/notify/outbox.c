@@ -7,9 +7,7 @@
 
 #include "base/buf.h"
 #include "store/db.h"
-#include "store/migrate.h"
 
-#define SCHEMA_NEEDED 7 /* 007_send_policy: the send policy's columns */
 
 /* The due rows are found through the partial index outbox_due (ORDER BY
  * next_attempt_at is its order, so the scan stops after n rows) and then
@@ -124,24 +122,47 @@ static tend_status exec_prepared(PGconn *c, const char *name, int n, const char 
     return TEND_OK;
 }
 
-tend_status tend_outbox_connect(PGconn **out, tend_error *err) {
-    tend_db_target target;
-    PGconn *c = NULL;
-    *out = NULL;
-    tend_status rc = tend_db_target_resolve(&target, err);
-    if (rc == TEND_OK) rc = tend_db_connect(&target, &c, err);
-    tend_schema s = {0};
-    if (rc == TEND_OK) rc = tend_schema_read(c, &s, err);
-    if (rc == TEND_OK && s.version < SCHEMA_NEEDED)
-        rc = tend_fail(err, TEND_EPLAYBOOK,
-                       "the database schema is at version %d; the outbox needs version %d: run 'tend db migrate'",
-                       s.version, SCHEMA_NEEDED);
-    tend_schema_free(&s);
-    if (rc == TEND_OK) PQclear(PQexec(c, "SET TimeZone = 'UTC'"));
-    if (rc != TEND_OK && c) PQfinish(c);
-    else *out = c;
-    return rc;
+#define OUTBOX_TIME(col) "to_char(" col ", 'YYYY-MM-DD HH24:MI:SS')"
+
+tend_status tend_outbox_list(PGconn *c, const char *state, const char *tenant, const char *limit, PGresult **out,
+                             tend_error *err) {
+    const char *p[3] = {state, tenant, limit};
+    return tend_db_exec(
+        c, "outbox: list",
+        "SELECT o.id, o.tenant, s.state, o.attempts - o.round_start, COALESCE(o.held_by, o.connector),"
+        " CASE WHEN o.status = 'pending' AND o.held_by IS NULL THEN " OUTBOX_TIME("o.next_attempt_at") " ELSE '-' END,"
+        " o.dedupe_key, COALESCE(CASE WHEN s.state IN ('quiet', 'capped') THEN o.policy_reason END, o.last_error, ''),"
+        " o.max_attempts - o.round_start"
+        " FROM outbox o JOIN outbox_state s USING (tenant, id)"
+        " WHERE ($1::text IS NULL OR s.state = $1::text) AND ($2::text IS NULL OR o.tenant = $2::text)"
+        " ORDER BY o.created_at DESC, o.id DESC LIMIT $3::int",
+        3, p, out, err);
 }
+
+tend_status tend_outbox_show(PGconn *c, const char *id, PGresult **out, tend_error *err) {
+    const char *p[1] = {id};
+    return tend_db_exec(c, "outbox: show",
+                        "SELECT o.id, o.tenant, o.account_id, s.state, o.attempts, o.round_start, o.max_attempts,"
+                        " o.kind, o.connector, o.dedupe_key, " OUTBOX_TIME("o.created_at") ", "
+                        OUTBOX_TIME("o.next_attempt_at") ", " OUTBOX_TIME("o.sent_at") ", o.last_error, o.held_by,"
+                        " o.lease_owner, " OUTBOX_TIME("o.lease_until") ", jsonb_pretty(o.payload), o.run_id,"
+                        " o.policy_reason, " OUTBOX_TIME("o.held_until") ", o.contact"
+                        " FROM outbox o JOIN outbox_state s USING (tenant, id) WHERE o.id = $1::bigint",
+                        1, p, out, err);
+}
+
+tend_status tend_outbox_attempts(PGconn *c, const char *tenant, const char *id, PGresult **out, tend_error *err) {
+    const char *p[2] = {tenant, id};
+    return tend_db_exec(c, "outbox: show",
+                        "SELECT attempt, " OUTBOX_TIME("started_at") ", COALESCE(connector, '-'),"
+                        " CASE WHEN ok THEN 'ok' WHEN ok IS NULL THEN 'unfinished' ELSE 'failed' END,"
+                        " COALESCE(http_status::text, '-'), COALESCE(latency_ms::text || ' ms', '-'),"
+                        " COALESCE(error, ''), COALESCE(response, ''), COALESCE(worker, '-')"
+                        " FROM deliveries WHERE tenant = $1::text AND outbox_id = $2::bigint ORDER BY attempt",
+                        2, p, out, err);
+}
+
+tend_status tend_outbox_connect(PGconn **out, tend_error *err) { return tend_db_open(out, err); }
 
 tend_status tend_outbox_prepare(PGconn *c, tend_error *err) {
     static const struct {

@@ -47,11 +47,8 @@ typedef struct {
     const char *connector; /* the connector it went through (NULL: unroutable) */
 } tend_attempt;
 
-/* Connects as every tend command does (TEND_DATABASE_URL or the embedded
- * cluster) and checks the schema has the delivery tables (migration 5);
- * if not: TEND_EPLAYBOOK, "run tend db migrate". */
+/* tend_db_open (store/db.h), under the name callers of the outbox used. */
 tend_status tend_outbox_connect(PGconn **out, tend_error *err);
-
 /* Prepares the statements on this connection (once). */
 tend_status tend_outbox_prepare(PGconn *c, tend_error *err);
 
@@ -106,6 +103,25 @@ tend_status tend_outbox_retry_dead(PGconn *c, const char *tenant, long long *n, 
  * rows (a new round each, due now); *n how many. */
 tend_status tend_outbox_enable(PGconn *c, const char *name, long long *n, tend_error *err);
 
+/* What `tend outbox` reads, each row's state from the outbox_state view
+ * (migration 008, the one definition of held, quiet and sending).
+ * tend_outbox_list: the newest rows first, of state (NULL: any) and tenant
+ * (NULL: all), at most limit; columns: id, tenant, state, attempts in this
+ * round, connector (or the one holding it), next attempt ("-" unless
+ * pending and not held), key, the policy's reason (quiet, capped) or the
+ * last error, attempts this round allows.
+ * tend_outbox_show: the row id (no tuple: none); columns: id, tenant,
+ * account_id, state, attempts, round_start, max_attempts, kind, connector,
+ * key, created_at, next_attempt_at, sent_at, last_error, held_by,
+ * lease_owner, lease_until, the payload pretty-printed, run_id,
+ * policy_reason, held_until, contact (times as "YYYY-MM-DD HH:MM:SS").
+ * tend_outbox_attempts: its deliveries rows in order; columns: attempt,
+ * started, connector, ok/failed/unfinished, HTTP status, latency, error,
+ * answer, worker. */
+tend_status tend_outbox_list(PGconn *c, const char *state, const char *tenant, const char *limit, PGresult **out,
+                             tend_error *err);
+tend_status tend_outbox_show(PGconn *c, const char *id, PGresult **out, tend_error *err);
+tend_status tend_outbox_attempts(PGconn *c, const char *tenant, const char *id, PGresult **out, tend_error *err);
 /* Runs a query with text parameters; a failure is TEND_EDB with the
  * server's message. Expects tuples when *out is wanted. */
 tend_status tend_outbox_query(PGconn *c, const char *sql, int n, const char *const *params, PGresult **out,

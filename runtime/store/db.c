@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "store/migrate.h"
+
 tend_status tend_db_target_resolve(tend_db_target *t, tend_error *err) {
     memset(t, 0, sizeof *t);
     tend_status st = tend_pg_home_resolve(&t->home, err);
@@ -63,6 +65,36 @@ tend_status tend_db_connect(const tend_db_target *t, PGconn **out, tend_error *e
     char shown[sizeof t->shown + 32];
     snprintf(shown, sizeof shown, "%s (TEND_DATABASE_URL)", t->shown);
     return finish(PQconnectdbParams(keys, vals, 1), t->url, shown, "", out, err);
+}
+
+/* The schema must be this tend's: no pending migrations, no conflict. */
+static tend_status check_schema(PGconn *c, tend_error *err) {
+    tend_schema s;
+    tend_status st = tend_schema_read(c, &s, err);
+    if (st != TEND_OK) return st;
+    if (s.conflict[0]) st = tend_fail(err, TEND_EPLAYBOOK, "%s", s.conflict);
+    else if (s.npending)
+        st = tend_fail(err, TEND_EPLAYBOOK,
+                       "the database schema is at version %d, %zu migration%s pending: run 'tend db migrate'",
+                       s.version, s.npending, s.npending == 1 ? "" : "s");
+    tend_schema_free(&s);
+    return st;
+}
+
+tend_status tend_db_open(PGconn **out, tend_error *err) {
+    tend_db_target target;
+    PGconn *c = NULL;
+    *out = NULL;
+    tend_status st = tend_db_target_resolve(&target, err);
+    if (st == TEND_OK) st = tend_db_connect(&target, &c, err);
+    if (st == TEND_OK) st = check_schema(c, err);
+    if (st == TEND_OK) st = tend_db_exec(c, "setting the session's time zone", "SET TimeZone = 'UTC'", 0, NULL, NULL, err);
+    if (st != TEND_OK) {
+        PQfinish(c);
+        return st;
+    }
+    *out = c;
+    return TEND_OK;
 }
 
 static const char *first_line(const char *msg, char *buf, size_t cap) {

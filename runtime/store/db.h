@@ -21,7 +21,13 @@ typedef struct {
 
 tend_status tend_db_target_resolve(tend_db_target *t, tend_error *err);
 
-/* Connects to the target's database. */
+/* The one way a command opens its database: the target (TEND_DATABASE_URL
+ * or the embedded cluster), a connection, a schema that is this tend's (an
+ * applied migration that differs, or one pending: TEND_EPLAYBOOK, exit 3,
+ * "run 'tend db migrate'"), and the session's TimeZone set to UTC. */
+tend_status tend_db_open(PGconn **out, tend_error *err);
+
+/* Connects to the target's database (no schema check: `tend db`). */
 tend_status tend_db_connect(const tend_db_target *t, PGconn **out, tend_error *err);
 
 /* Connects to a database of the embedded cluster (`tend db up` creates the
