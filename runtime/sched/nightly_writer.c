@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "eval/intents.h"
+#include "store/copy.h"
 #include "store/db.h"
 #include "sched/nightly_parts.h"
 
@@ -18,22 +19,6 @@ static tend_status exec_count(PGconn *c, const char *sql, int n, const char *con
     tend_status rc = tend_db_exec(c, "nightly", sql, n, p, counter ? &r : NULL, err);
     if (rc == TEND_OK && counter) {
         *counter += affected(r);
-        PQclear(r);
-    }
-    return rc;
-}
-
-static tend_status copy_in(PGconn *c, const tend_buf *rows, tend_error *err) {
-    tend_status rc = TEND_OK;
-    PGresult *r = PQexec(c, "COPY batch_results (result) FROM STDIN");
-    if (PQresultStatus(r) != PGRES_COPY_IN) rc = tend_fail(err, TEND_EDB, "nightly: COPY: %s", PQerrorMessage(c));
-    PQclear(r);
-    if (rc != TEND_OK) return rc;
-    if (PQputCopyData(c, rows->data, (int)rows->len) != 1 || PQputCopyEnd(c, NULL) != 1)
-        rc = tend_fail(err, TEND_EDB, "nightly: COPY: %s", PQerrorMessage(c));
-    while ((r = PQgetResult(c))) {
-        if (rc == TEND_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
-            rc = tend_fail(err, TEND_EDB, "nightly: COPY: %s", PQresultErrorMessage(r));
         PQclear(r);
     }
     return rc;
@@ -55,7 +40,8 @@ static tend_status write_batch(nightly_writer *w, const tend_buf *rows, const ch
                           "failed boolean GENERATED ALWAYS AS (jsonb_array_length(result->'errors') > 0) STORED) "
                           "ON COMMIT DELETE ROWS",
                           0, NULL, NULL, err);
-    if (rc == TEND_OK) rc = copy_in(c, rows, err);
+    if (rc == TEND_OK)
+        rc = tend_copy_rows(c, "nightly", "COPY batch_results (result) FROM STDIN", rows->data, rows->len, err);
     /* A new run stores each account once; a rerun (--force, or after a
      * failure) replaces what the run stored before. */
 #define STORE_EVALUATIONS                                                                                  \
@@ -192,23 +178,11 @@ void nightly_writer_start(nightly_writer *w) {
     if (!w->running) w->failed = tend_fail(&w->err, TEND_EMEMORY, "nightly: cannot start the writer thread");
 }
 
-/* COPY text format: backslash is the escape; JSON lines hold no raw tabs
- * or newlines (the encoder escapes control characters). */
-static void copy_field(tend_buf *b, const char *s, size_t n) {
-    const char *end = s + n, *bs;
-    while ((bs = memchr(s, '\\', (size_t)(end - s)))) {
-        tend_buf_add(b, s, (size_t)(bs + 1 - s));
-        tend_buf_addc(b, '\\');
-        s = bs + 1;
-    }
-    tend_buf_add(b, s, (size_t)(end - s));
-}
-
 void nightly_writer_line(void *ud, const char *line, size_t len) {
     nightly_writer *w = ud;
     if (w->o->on_result) w->o->on_result(w->o->on_result_ud, line, len);
     if (!w->running) return;
-    copy_field(&w->filling, line, len > 0 && line[len - 1] == '\n' ? len - 1 : len);
+    tend_copy_text(&w->filling, line, len > 0 && line[len - 1] == '\n' ? len - 1 : len);
     tend_buf_addc(&w->filling, '\n');
     if (++w->pending >= (w->o->batch > 0 ? w->o->batch : 1000)) hand_over(w);
 }

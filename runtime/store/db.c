@@ -214,17 +214,24 @@ void tend_db_scrub(const char *url, const char *msg, char *out, size_t cap) {
     put(out, cap, &o, p, strlen(p));
 }
 
-tend_status tend_db_exec(PGconn *c, const char *what, const char *sql, int n, const char *const *params,
-                         PGresult **out, tend_error *err) {
+tend_status tend_db_exec_state(PGconn *c, const char *what, const char *sql, int n, const char *const *params,
+                               PGresult **out, char state[6], tend_error *err) {
     PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
     ExecStatusType s = PQresultStatus(r);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
         char msg[512];
         tend_db_error(r, c, msg, sizeof msg);
+        const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+        if (state) snprintf(state, 6, "%s", code ? code : "");
         PQclear(r);
         return tend_fail(err, TEND_EDB, "%s: %s", what, msg);
     }
     if (out) *out = r;
     else PQclear(r);
     return TEND_OK;
+}
+
+tend_status tend_db_exec(PGconn *c, const char *what, const char *sql, int n, const char *const *params,
+                         PGresult **out, tend_error *err) {
+    return tend_db_exec_state(c, what, sql, n, params, out, NULL, err);
 }

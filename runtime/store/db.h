@@ -55,5 +55,8 @@ const char *tend_db_error(const PGresult *r, const PGconn *c, char *buf, size_t 
  * it), or is cleared when out is NULL. */
 tend_status tend_db_exec(PGconn *c, const char *what, const char *sql, int n, const char *const *params,
                          PGresult **out, tend_error *err);
+/* The same, with a failure's SQLSTATE in state when given ("" if none). */
+tend_status tend_db_exec_state(PGconn *c, const char *what, const char *sql, int n, const char *const *params,
+                               PGresult **out, char state[6], tend_error *err);
 
 #endif

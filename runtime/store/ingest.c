@@ -22,6 +22,7 @@
 #include "base/keyset.h"
 #include "data/fields.h"
 #include "data/flatjson.h"
+#include "store/copy.h"
 #include "store/db.h"
 
 /* COPY data is sent in pieces of about this size. */
@@ -164,22 +165,9 @@ static void flat_put(tend_buf *b, const tend_flat_field *f) {
 
 /* ---- COPY text format: one row per line, tab between columns ------------- */
 
-static void copy_text(tend_buf *b, const char *s, size_t len) {
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c != '\\' && c != '\n' && c != '\r' && c != '\t') continue;
-        tend_buf_add(b, s + run, i - run);
-        run = i + 1;
-        char esc[2] = {'\\', c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : 't'};
-        tend_buf_add(b, esc, 2);
-    }
-    tend_buf_add(b, s + run, len - run);
-}
-
 static void copy_col(tend_buf *b, const char *s, size_t len) {
     tend_buf_addc(b, '\t');
-    copy_text(b, s, len);
+    tend_copy_text(b, s, len);
 }
 
 static void copy_null(tend_buf *b) { tend_buf_add(b, "\t\\N", 3); }
@@ -211,7 +199,7 @@ static void line_col(tend_buf *b, long line) { put_int(b, line); }
  * (see first_load) with the tenant. */
 static void lead_cols(tend_ingest *in, long line, const char *tenant, size_t len) {
     if (in->direct) {
-        copy_text(&in->copy, tenant, len);
+        tend_copy_text(&in->copy, tenant, len);
     } else {
         line_col(&in->copy, line);
         copy_col(&in->copy, tenant, len);
@@ -290,7 +278,7 @@ done:
 static int event_columns(tend_ingest *in, long line, const char *id, size_t idlen, const char *account, size_t alen,
                          const char *type, size_t tlen, int64_t at, const char *user, size_t ulen, tend_error *err) {
     tend_buf *b = &in->copy;
-    if (in->direct) copy_text(b, in->o.tenant, strlen(in->o.tenant));
+    if (in->direct) tend_copy_text(b, in->o.tenant, strlen(in->o.tenant));
     else line_col(b, line);
     if (id && idlen) copy_col(b, id, idlen);
     else copy_null(b);
@@ -529,7 +517,7 @@ static int metric_flat(tend_ingest *in, const tend_flat_record *r, long line, te
     }
     tend_buf_addc(&in->json, '}');
     tend_buf *b = &in->copy;
-    if (in->direct) copy_text(b, in->o.tenant, strlen(in->o.tenant));
+    if (in->direct) tend_copy_text(b, in->o.tenant, strlen(in->o.tenant));
     else line_col(b, line);
     copy_col(b, account, alen);
     *failed = time_col(b, day, 1, "date", err) != 0;
@@ -559,7 +547,7 @@ static int metric_full(tend_ingest *in, const char *text, size_t len, long line,
     }
     tend_buf_addc(&in->json, '}');
     tend_buf *b = &in->copy;
-    if (in->direct) copy_text(b, in->o.tenant, strlen(in->o.tenant));
+    if (in->direct) tend_copy_text(b, in->o.tenant, strlen(in->o.tenant));
     else line_col(b, line);
     copy_col(b, f.account_id, strlen(f.account_id));
     if (time_col(b, f.day, 1, "date", err)) goto done;
@@ -666,27 +654,17 @@ static const char events_insert[] =
     " SELECT $1, id, account_id, type, at, user_id, data FROM tend_ingest_events"
     " ON CONFLICT DO NOTHING";
 
-/* Runs one statement; *rows gets its row count (or, for a query, whether
- * its first value is true) when rows is set. On failure: TEND_EDB, "what:
- * the server's message", and the SQLSTATE in state (when given). */
+/* tend_db_exec_state, and *rows its row count (or, for a query, whether
+ * its first value is true) when rows is set. */
 static tend_status exec(PGconn *c, const char *sql, const char *param, size_t *rows, char state[6], const char *what,
                         tend_error *err) {
-    PGresult *r = PQexecParams(c, sql, param ? 1 : 0, NULL, param ? &param : NULL, NULL, NULL, 0);
-    tend_status st = TEND_OK;
-    ExecStatusType s = PQresultStatus(r);
-    if (s == PGRES_TUPLES_OK) {
-        if (rows) *rows = PQntuples(r) > 0 && PQgetvalue(r, 0, 0)[0] == 't';
-    } else if (s == PGRES_COMMAND_OK) {
-        if (rows) *rows = (size_t)strtoull(PQcmdTuples(r), NULL, 10);
-    } else {
-        char why[512];
-        tend_db_error(r, c, why, sizeof why);
-        const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-        if (state) snprintf(state, 6, "%s", code ? code : "");
-        st = tend_fail(err, TEND_EDB, "%s: %s", what, why);
-    }
+    PGresult *r;
+    tend_status st = tend_db_exec_state(c, what, sql, param ? 1 : 0, param ? &param : NULL, rows ? &r : NULL, state, err);
+    if (st != TEND_OK || !rows) return st;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) *rows = PQntuples(r) > 0 && PQgetvalue(r, 0, 0)[0] == 't';
+    else *rows = (size_t)strtoull(PQcmdTuples(r), NULL, 10);
     PQclear(r);
-    return st;
+    return TEND_OK;
 }
 
 /* Runs `sql` under a savepoint; if it fails with SQLSTATE `retry`, rolls
@@ -740,43 +718,8 @@ static tend_status store(tend_ingest *in, PGconn *c, size_t *rows, tend_error *e
 }
 
 static tend_status send_copy(tend_ingest *in, PGconn *c, tend_error *err) {
-    if (in->copy.len == 0) return TEND_OK;
-    if (PQputCopyData(c, in->copy.data, (int)in->copy.len) != 1) {
-        char why[512];
-        return tend_fail(err, TEND_EDB, "sending rows: %s", tend_db_error(NULL, c, why, sizeof why));
-    }
-    in->copy.len = 0;
-    return TEND_OK;
-}
-
-/* Ends the COPY (with an error message when abort is set) and reads its
- * result; a failure's SQLSTATE goes to state (when given). */
-static tend_status end_copy(PGconn *c, const char *abort_msg, char state[6], tend_error *err) {
-    tend_status st = TEND_OK;
-    char why[512];
-    if (PQputCopyEnd(c, abort_msg) != 1)
-        st = tend_fail(err, TEND_EDB, "sending rows: %s", tend_db_error(NULL, c, why, sizeof why));
-    PGresult *r;
-    while ((r = PQgetResult(c))) {
-        if (st == TEND_OK && !abort_msg && PQresultStatus(r) != PGRES_COMMAND_OK) {
-            const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-            if (state) snprintf(state, 6, "%s", code ? code : "");
-            st = tend_fail(err, TEND_EDB, "copying rows: %s", tend_db_error(r, c, why, sizeof why));
-        }
-        PQclear(r);
-    }
-    return st;
-}
-
-/* Starts COPY ... FROM STDIN. */
-static tend_status start_copy(PGconn *c, const char *sql, tend_error *err) {
-    PGresult *r = PQexec(c, sql);
-    tend_status st = TEND_OK;
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        char why[512];
-        st = tend_fail(err, TEND_EDB, "starting COPY: %s", tend_db_error(r, c, why, sizeof why));
-    }
-    PQclear(r);
+    tend_status st = tend_copy_send(c, NULL, in->copy.data, in->copy.len, err);
+    if (st == TEND_OK) in->copy.len = 0;
     return st;
 }
 
@@ -884,10 +827,10 @@ static tend_status copy_all(tend_ingest *in, PGconn *c, tend_ingest_stats *st, s
     tend_status s = stream(in, c, st, staged, err);
     if (s != TEND_OK) {
         tend_error ignored;
-        end_copy(c, "tend ingest: input failed", NULL, &ignored);
+        tend_copy_end(c, NULL, "tend ingest: input failed", NULL, &ignored);
         return s;
     }
-    return end_copy(c, NULL, state, err);
+    return tend_copy_end(c, NULL, NULL, state, err);
 }
 
 /* A first load (no rows of --tenant yet) from a regular file (which can be
@@ -920,7 +863,7 @@ static int first_load(tend_ingest *in, PGconn *c, tend_ingest_stats *st, size_t 
     if ((*s = exec(c, any_sql[in->o.kind], in->o.tenant, &any, NULL, what, err)) != TEND_OK || any) return 0;
     if ((*s = exec(c, tenants_sql[TEND_INGEST_METRICS], in->o.tenant, NULL, NULL, "creating the tenant", err)) !=
             TEND_OK ||
-        (*s = start_copy(c, direct_sql[in->o.kind], err)) != TEND_OK)
+        (*s = tend_copy_start(c, NULL, direct_sql[in->o.kind], err)) != TEND_OK)
         return 0;
     in->direct = 1;
     in->dedupe = in->o.kind == TEND_INGEST_EVENTS;
@@ -961,7 +904,7 @@ tend_status tend_ingest_run(tend_ingest *in, PGconn *c, tend_ingest_stats *st, t
     } else {
         if (s != TEND_OK) goto fail;
         if ((s = exec(c, staging_sql[in->o.kind], NULL, NULL, NULL, "creating the staging table", err)) != TEND_OK ||
-            (s = start_copy(c, copy_sql[in->o.kind], err)) != TEND_OK ||
+            (s = tend_copy_start(c, NULL, copy_sql[in->o.kind], err)) != TEND_OK ||
             (s = copy_all(in, c, st, &staged, NULL, err)) != TEND_OK)
             goto fail;
         if (staged && (s = store(in, c, &stored, err)) != TEND_OK) goto fail;
