@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *checked(void *p) {
+void *tend_alloc_check(void *p) {
     if (!p) abort();
     return p;
 }
 
-void *tend_malloc(size_t n) { return checked(malloc(n ? n : 1)); }
+void *tend_malloc(size_t n) { return tend_alloc_check(malloc(n ? n : 1)); }
 
-void *tend_calloc(size_t n, size_t size) { return checked(calloc(n ? n : 1, size ? size : 1)); }
+void *tend_calloc(size_t n, size_t size) { return tend_alloc_check(calloc(n ? n : 1, size ? size : 1)); }
 
-void *tend_realloc(void *p, size_t n) { return checked(realloc(p, n ? n : 1)); }
+void *tend_realloc(void *p, size_t n) { return tend_alloc_check(realloc(p, n ? n : 1)); }
 
 void *tend_grow(void *p, size_t *cap, size_t need, size_t size) {
     if (need <= *cap) return p;

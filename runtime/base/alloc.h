@@ -16,5 +16,7 @@ void *tend_realloc(void *p, size_t n);
 void *tend_grow(void *p, size_t *cap, size_t need, size_t size);
 /* NULL stays NULL. */
 char *tend_strdup(const char *s);
+/* p itself, for what another library allocated (json_dumps): aborts on NULL. */
+void *tend_alloc_check(void *p);
 
 #endif

@@ -1,4 +1,5 @@
 /* Growable byte buffer. */
+#include "base/alloc.h"
 #include "base/buf.h"
 
 #include <stdarg.h>
@@ -10,8 +11,7 @@ void tend_buf_reserve(tend_buf *b, size_t extra) {
     if (b->len + extra + 1 <= b->cap) return;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1) cap *= 2;
-    char *p = realloc(b->data, cap);
-    if (!p) abort();
+    char *p = tend_realloc(b->data, cap);
     b->data = p;
     b->cap = cap;
 }

@@ -24,10 +24,9 @@ int tend_utf8_valid(const char *s, size_t len) {
     return 1;
 }
 
-void tend_json_quote(tend_buf *out, const char *s, size_t len) {
+void tend_json_escape(tend_buf *out, const char *s, size_t len) {
     static const char hex[] = "0123456789abcdef";
-    tend_buf_reserve(out, len + 2);
-    tend_buf_addc(out, '"');
+    tend_buf_reserve(out, len);
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -47,5 +46,11 @@ void tend_json_quote(tend_buf *out, const char *s, size_t len) {
         }
     }
     tend_buf_add(out, s + start, len - start);
+}
+
+void tend_json_quote(tend_buf *out, const char *s, size_t len) {
+    tend_buf_reserve(out, len + 2);
+    tend_buf_addc(out, '"');
+    tend_json_escape(out, s, len);
     tend_buf_addc(out, '"');
 }

@@ -1,4 +1,5 @@
 /* Open-addressing string map with FNV-1a hashing and linear probing. */
+#include "base/alloc.h"
 #include "base/strmap.h"
 
 #include <stdlib.h>
@@ -25,9 +26,8 @@ uint32_t tend_strmap_get(const tend_strmap *m, const char *key, size_t len) {
 static void grow(tend_strmap *m) {
     tend_strmap n = {0};
     n.cap = m->cap ? m->cap * 2 : 64;
-    n.keys = calloc(n.cap, sizeof *n.keys);
-    n.values = malloc(n.cap * sizeof *n.values);
-    if (!n.keys || !n.values) abort();
+    n.keys = tend_calloc(n.cap, sizeof *n.keys);
+    n.values = tend_malloc(n.cap * sizeof *n.values);
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->keys[i]) continue;
         size_t j = find(&n, m->keys[i], strlen(m->keys[i]));
@@ -44,8 +44,7 @@ uint32_t tend_strmap_intern(tend_strmap *m, const char *key, size_t len, uint32_
     if ((m->count + 1) * 4 > m->cap * 3) grow(m);
     size_t i = find(m, key, len);
     if (m->keys[i]) return m->values[i];
-    char *k = malloc(len + 1);
-    if (!k) abort();
+    char *k = tend_malloc(len + 1);
     memcpy(k, key, len);
     k[len] = '\0';
     m->keys[i] = k;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/alloc.h"
 #include "connectors/signature.h"
 
 void tend_request_reset(tend_request *r) {
@@ -34,8 +35,7 @@ static int bad(tend_request *r, const char *why) {
 
 static int set_url(tend_request *r, const char *url) {
     if (!url || !*url || strpbrk(url, "\r\n ")) return bad(r, "the connector gave an invalid URL");
-    char *copy = strdup(url);
-    if (!copy) return bad(r, "out of memory");
+    char *copy = tend_strdup(url);
     free(r->url);
     r->url = copy;
     return 0;

@@ -48,6 +48,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/alloc.h"
 #include "base/buf.h"
 #include "connectors/builtin.h"
 #include "connectors/http_template.h"
@@ -82,8 +83,7 @@ typedef struct {
 } http_state;
 
 static char *dup_s(const char *s) {
-    char *d = strdup(s);
-    if (!d) abort(); /* as tend_buf: nothing useful to do without memory */
+    char *d = tend_strdup(s);
     return d;
 }
 
@@ -156,11 +156,10 @@ static int configure(const tend_connector_host *host, const char *instance, cons
                      char *err, size_t cap) {
     json_error_t je;
     json_t *o = json_loads(config, 0, &je), *v;
-    http_state *s = calloc(1, sizeof *s);
+    http_state *s = tend_calloc(1, sizeof *s);
     tend_buf where = {0};
     const char *key;
     int rc = -1;
-    if (!s) abort();
     s->host = host;
     s->instance = dup_s(instance);
     snprintf(s->user_agent, sizeof s->user_agent, "tend/%s", host->version);
@@ -194,8 +193,7 @@ static int configure(const tend_connector_host *host, const char *instance, cons
             json_object_foreach(v, hk, hv) {
                 if (!valid_header_name(hk)) FAIL("connector '%s': headers: \"%s\" is not a header name", instance, hk);
                 if (!json_is_string(hv)) FAIL("connector '%s': headers.%s must be a string", instance, hk);
-                header *grown = realloc(s->headers, (s->nheaders + 1) * sizeof *grown);
-                if (!grown) abort();
+                header *grown = tend_realloc(s->headers, (s->nheaders + 1) * sizeof *grown);
                 s->headers = grown;
                 header *h = &s->headers[s->nheaders++];
                 memset(h, 0, sizeof *h);

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/isotime.h"
+#include "base/jsontext.h"
 
 typedef enum {
     R_ID, R_TENANT, R_ACCOUNT_ID, R_KIND, R_KEY, R_OUTBOX_ID, R_ATTEMPT, R_CREATED_AT, R_PAYLOAD, R_DATA, R_SECRET
@@ -51,8 +53,7 @@ void tend_tmpl_free(tend_tmpl *t) {
 static part *tmpl_push(tmpl *t) {
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 8;
-        part *p = realloc(t->parts, cap * sizeof *p);
-        if (!p) abort(); /* as tend_buf: nothing useful to do without memory */
+        part *p = tend_realloc(t->parts, cap * sizeof *p);
         t->parts = p, t->cap = cap;
     }
     part *p = &t->parts[t->n++];
@@ -61,8 +62,7 @@ static part *tmpl_push(tmpl *t) {
 }
 
 static char *dup_n(const char *s, size_t n) {
-    char *d = malloc(n + 1);
-    if (!d) abort();
+    char *d = tend_malloc(n + 1);
     memcpy(d, s, n);
     d[n] = 0;
     return d;
@@ -73,8 +73,7 @@ static void add_literal(tmpl *t, const char *s, size_t n) {
     if (n == 0) return;
     part *last = t->n ? &t->parts[t->n - 1] : NULL;
     if (last && !last->hole) {
-        char *grown = realloc(last->text, last->len + n + 1);
-        if (!grown) abort();
+        char *grown = tend_realloc(last->text, last->len + n + 1);
         memcpy(grown + last->len, s, n);
         last->len += n;
         grown[last->len] = 0;
@@ -86,33 +85,9 @@ static void add_literal(tmpl *t, const char *s, size_t n) {
     p->len = n;
 }
 
-/* s as the inside of a JSON string literal (UTF-8 passes through). */
-static void json_escape(tend_buf *b, const char *s, size_t n) {
-    static const char hex[] = "0123456789abcdef";
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        tend_buf_add(b, s + run, i - run);
-        run = i + 1;
-        switch (c) {
-        case '"': tend_buf_adds(b, "\\\""); break;
-        case '\\': tend_buf_adds(b, "\\\\"); break;
-        case '\n': tend_buf_adds(b, "\\n"); break;
-        case '\r': tend_buf_adds(b, "\\r"); break;
-        case '\t': tend_buf_adds(b, "\\t"); break;
-        default: {
-            char u[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
-            tend_buf_adds(b, u);
-        }
-        }
-    }
-    tend_buf_add(b, s + run, n - run);
-}
-
 static void add_json_literal_text(tmpl *t, const char *s, size_t n) {
     tend_buf b = {0};
-    json_escape(&b, s, n);
+    tend_json_escape(&b, s, n);
     add_literal(t, b.data ? b.data : "", b.len);
     tend_buf_free(&b);
 }
@@ -133,8 +108,7 @@ static int parse_placeholder(tend_tmpl_scope *s, part *p, const char *inner, siz
         while (e < end && valid_segment_char(*e)) e++;
         if (e == q || (e < end && *e != '.')) ok = 0;
         else {
-            char **grown = realloc(segs, (nsegs + 1) * sizeof *segs);
-            if (!grown) abort();
+            char **grown = tend_realloc(segs, (nsegs + 1) * sizeof *segs);
             segs = grown;
             segs[nsegs++] = dup_n(q, (size_t)(e - q));
         }
@@ -174,8 +148,7 @@ static int parse_placeholder(tend_tmpl_scope *s, part *p, const char *inner, siz
         s->uses_intent = 1;
         p->npath = nsegs - 1;
         if (p->npath) {
-            p->path = malloc(p->npath * sizeof *p->path);
-            if (!p->path) abort();
+            p->path = tend_malloc(p->npath * sizeof *p->path);
             for (size_t i = 1; i < nsegs; i++) p->path[i - 1] = segs[i], segs[i] = NULL;
         }
     } else if (nsegs > 1) {
@@ -183,8 +156,7 @@ static int parse_placeholder(tend_tmpl_scope *s, part *p, const char *inner, siz
                  segs[0]);
         goto done;
     }
-    p->text = malloc(n + 5);
-    if (!p->text) abort();
+    p->text = tend_malloc(n + 5);
     snprintf(p->text, n + 5, "{{%.*s}}", (int)n, inner);
     p->len = n + 4;
     p->where = dup_n(where, strlen(where));
@@ -283,8 +255,7 @@ static int compile_json(tend_tmpl_scope *s, tmpl *t, json_t *v, tend_buf *where,
             add_literal(t, "\"", 1);
         }
     } else {
-        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!text) abort();
+        char *text = tend_alloc_check(json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY));
         add_literal(t, text, strlen(text));
         free(text);
     }
@@ -393,8 +364,7 @@ static void add_text(tend_buf *b, const value *v) {
     } else if (json_is_string(v->node)) {
         tend_buf_add(b, json_string_value(v->node), json_string_length(v->node));
     } else if (!json_is_null(v->node)) {
-        char *text = json_dumps(v->node, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!text) abort();
+        char *text = tend_alloc_check(json_dumps(v->node, JSON_COMPACT | JSON_ENCODE_ANY));
         tend_buf_adds(b, text);
         free(text);
     }
@@ -426,22 +396,21 @@ int tend_tmpl_render(const tend_tmpl *t, const tend_tmpl_context *c, tend_tmpl_m
         if ((rc = lookup(c, p, &v, err, cap)) != 0) break;
         if (md == TEND_TMPL_JSON && p->whole) {
             if (v.node) {
-                char *text = json_dumps(v.node, JSON_COMPACT | JSON_ENCODE_ANY);
-                if (!text) abort();
+                char *text = tend_alloc_check(json_dumps(v.node, JSON_COMPACT | JSON_ENCODE_ANY));
                 tend_buf_adds(out, text);
                 free(text);
             } else if (v.number) {
                 tend_buf_add(out, v.s, v.len);
             } else {
                 tend_buf_addc(out, '"');
-                json_escape(out, v.s, v.len);
+                tend_json_escape(out, v.s, v.len);
                 tend_buf_addc(out, '"');
             }
             continue;
         }
         tmp.len = 0;
         add_text(&tmp, &v);
-        if (md == TEND_TMPL_JSON) json_escape(out, tmp.data ? tmp.data : "", tmp.len);
+        if (md == TEND_TMPL_JSON) tend_json_escape(out, tmp.data ? tmp.data : "", tmp.len);
         else if (md == TEND_TMPL_URL && !v.secret) add_percent_encoded(out, tmp.data ? tmp.data : "", tmp.len);
         else tend_buf_add(out, tmp.data ? tmp.data : "", tmp.len);
     }

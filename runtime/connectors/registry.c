@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/alloc.h"
 #include "connectors/builtin.h"
 
 static const tend_connector_type *const builtins[] = {
@@ -38,12 +39,10 @@ static tend_status add(tend_connector_registry *r, const tend_connector_type *t,
                          dup->origin);
     if (r->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 8;
-        tend_connector_entry *items = realloc(r->items, cap * sizeof *items);
-        if (!items) return tend_fail(err, TEND_EMEMORY, "out of memory");
+        tend_connector_entry *items = tend_realloc(r->items, cap * sizeof *items);
         r->items = items, r->cap = cap;
     }
-    char *o = strdup(origin);
-    if (!o) return tend_fail(err, TEND_EMEMORY, "out of memory");
+    char *o = tend_strdup(origin);
     r->items[r->n].type = t;
     r->items[r->n++].origin = o;
     return TEND_OK;
@@ -52,11 +51,7 @@ static tend_status add(tend_connector_registry *r, const tend_connector_type *t,
 static tend_status load_plugin(tend_connector_registry *r, const char *file, tend_error *err) {
     void *h = dlopen(file, RTLD_NOW | RTLD_LOCAL);
     if (!h) return tend_fail(err, TEND_EPLAYBOOK, "connector plugin %s does not load: %s", file, dlerror());
-    void **handles = realloc(r->handles, (r->nhandles + 1) * sizeof *handles);
-    if (!handles) {
-        dlclose(h);
-        return tend_fail(err, TEND_EMEMORY, "out of memory");
-    }
+    void **handles = tend_realloc(r->handles, (r->nhandles + 1) * sizeof *handles);
     r->handles = handles;
     r->handles[r->nhandles++] = h;
     tend_connector_entry_fn entry;
@@ -104,8 +99,7 @@ tend_status tend_connector_registry_load(tend_connector_registry *r, const char 
     tend_status rc = TEND_OK;
     for (int i = 0; builtins[i] && rc == TEND_OK; i++) rc = add(r, builtins[i], "built-in", err);
     if (rc != TEND_OK || !path || !*path) return rc;
-    char *copy = strdup(path), *save = NULL;
-    if (!copy) return tend_fail(err, TEND_EMEMORY, "out of memory");
+    char *copy = tend_strdup(path), *save = NULL;
     for (char *e = strtok_r(copy, ":", &save); e && rc == TEND_OK; e = strtok_r(NULL, ":", &save))
         rc = load_entry(r, e, err);
     free(copy);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/alloc.h"
 #include "connectors/host.h"
 #include "lua/datafile.h"
 
@@ -31,14 +32,12 @@ static const char *route_of(const tend_notify_config *c, const char *key) {
     return NULL;
 }
 
-static tend_status add_route(tend_notify_config *c, const char *key, const char *to, tend_error *err) {
-    tend_route *r = realloc(c->routes, (c->nroutes + 1) * sizeof *r);
-    if (!r) return tend_fail(err, TEND_EMEMORY, "out of memory");
+static void add_route(tend_notify_config *c, const char *key, const char *to) {
+    tend_route *r = tend_realloc(c->routes, (c->nroutes + 1) * sizeof *r);
     c->routes = r;
-    r[c->nroutes].key = strdup(key);
-    r[c->nroutes].to = strdup(to);
+    r[c->nroutes].key = tend_strdup(key);
+    r[c->nroutes].to = tend_strdup(to);
     c->nroutes++;
-    return TEND_OK;
 }
 
 /* The host's common settings of one connector. */
@@ -159,12 +158,11 @@ static tend_status add_instance(tend_notify_config *c, const char *name, json_t 
         return tend_fail(err, TEND_EPLAYBOOK, "%s: connector '%s': unknown type '%s' (known: %s)", source, name, type,
                          known);
     }
-    tend_connector_instance *in = realloc(c->inst, (c->ninst + 1) * sizeof *in);
-    if (!in) return tend_fail(err, TEND_EMEMORY, "out of memory");
+    tend_connector_instance *in = tend_realloc(c->inst, (c->ninst + 1) * sizeof *in);
     c->inst = in;
     in = &c->inst[c->ninst];
     memset(in, 0, sizeof *in);
-    if (!(in->name = strdup(name))) return tend_fail(err, TEND_EMEMORY, "out of memory");
+    in->name = tend_strdup(name);
     in->type = e->type;
     c->ninst++;
     char why[512] = "";
@@ -247,7 +245,7 @@ static tend_status read_file(tend_notify_config *c, const char *path, tend_error
                 rc = tend_fail(err, TEND_EPLAYBOOK, "%s: route \"%s\" must name a connector", path, key);
                 break;
             }
-            if ((rc = add_route(c, key, json_string_value(v), err)) != TEND_OK) break;
+            add_route(c, key, json_string_value(v));
         }
     json_decref(root);
     return rc;
@@ -255,16 +253,15 @@ static tend_status read_file(tend_notify_config *c, const char *path, tend_error
 
 /* TEND_ROUTES="kind=connector,kind:name=connector,*=connector". */
 static tend_status env_routes(tend_notify_config *c, const char *text, tend_error *err) {
-    char *copy = strdup(text), *save = NULL;
+    char *copy = tend_strdup(text), *save = NULL;
     tend_status rc = TEND_OK;
-    if (!copy) return tend_fail(err, TEND_EMEMORY, "out of memory");
     for (char *r = strtok_r(copy, ", ", &save); r && rc == TEND_OK; r = strtok_r(NULL, ", ", &save)) {
         char *eq = strchr(r, '=');
         if (!eq || eq == r || !eq[1])
             rc = tend_fail(err, TEND_EPLAYBOOK, "TEND_ROUTES: '%s' is not KEY=CONNECTOR", r);
         else {
             *eq = 0;
-            rc = add_route(c, r, eq + 1, err);
+            add_route(c, r, eq + 1);
         }
     }
     free(copy);

@@ -1,4 +1,5 @@
 /* The delivery loop (see deliver.h). */
+#include "base/alloc.h"
 #include "notify/deliver.h"
 
 #include <curl/curl.h>
@@ -127,8 +128,7 @@ static finished *finish(loop *l, tend_outbox_row *row) {
     if (l->ndone == 0) l->done_since = now_s();
     if (l->ndone == l->capdone) {
         size_t cap = l->capdone ? 2 * l->capdone : 64;
-        finished *d = realloc(l->done, cap * sizeof *d);
-        if (!d) abort(); /* as tend_buf: nothing useful to do without memory */
+        finished *d = tend_realloc(l->done, cap * sizeof *d);
         l->done = d, l->capdone = cap;
     }
     finished *f = &l->done[l->ndone++];
@@ -183,8 +183,7 @@ static void count(loop *l, const finished *f) {
 /* The attempts in f[0..n) as tend_attempt, pointing into f (which must not
  * move until they are recorded). */
 static tend_attempt *attempts_of(finished *f, size_t n) {
-    tend_attempt *a = malloc((n ? n : 1) * sizeof *a);
-    if (!a) return NULL;
+    tend_attempt *a = tend_malloc(n * sizeof *a);
     for (size_t i = 0; i < n; i++) {
         a[i] = f[i].a;
         a[i].row = &f[i].row;
@@ -211,7 +210,6 @@ static void recorded(loop *l, finished *f, size_t n, int ok) {
 static tend_status flush(loop *l, tend_error *err) {
     if (l->ndone == 0) return TEND_OK;
     tend_attempt *a = attempts_of(l->done, l->ndone);
-    if (!a) return tend_fail(err, TEND_EMEMORY, "out of memory");
     tend_status rc = tend_outbox_record(l->db, l->worker, a, l->ndone, err);
     free(a);
     recorded(l, l->done, l->ndone, rc == TEND_OK);
@@ -225,7 +223,6 @@ static tend_status flush_send(loop *l, tend_error *err) {
     for (size_t i = 0; i < l->ndone; i++)
         if (l->done[i].a.outcome == TEND_OUTCOME_PARK) return flush(l, err);
     tend_attempt *a = attempts_of(l->done, l->ndone);
-    if (!a) return tend_fail(err, TEND_EMEMORY, "out of memory");
     tend_status rc = tend_outbox_record_send(l->db, l->worker, a, l->ndone, err);
     free(a);
     if (rc != TEND_OK) return rc;
@@ -240,8 +237,7 @@ static tend_status flush_send(loop *l, tend_error *err) {
 static void give_back(loop *l, tend_outbox_row *row) {
     if (l->nrelease == l->caprelease) {
         size_t cap = l->caprelease ? 2 * l->caprelease : 64;
-        tend_outbox_row *r = realloc(l->release, cap * sizeof *r);
-        if (!r) abort();
+        tend_outbox_row *r = tend_realloc(l->release, cap * sizeof *r);
         l->release = r, l->caprelease = cap;
     }
     l->release[l->nrelease++] = *row;
@@ -496,8 +492,7 @@ static void enqueue(loop *l, tend_outbox_row *rows, size_t n, double claimed_at)
     if (l->qlen + n > l->qcap) {
         size_t cap = l->qcap ? l->qcap : 64;
         while (cap < l->qlen + n) cap *= 2;
-        queued *q = realloc(l->queue, cap * sizeof *q);
-        if (!q) abort(); /* as tend_buf */
+        queued *q = tend_realloc(l->queue, cap * sizeof *q);
         l->queue = q, l->qcap = cap;
     }
     for (size_t i = 0; i < n; i++) {
@@ -589,15 +584,9 @@ tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deli
     }
     if (rc == TEND_OK) rc = refresh_disabled(&l, err);
     if (rc != TEND_OK) return rc;
-    l.slots = calloc((size_t)l.nslots, sizeof *l.slots);
-    l.to_sync = calloc(cfg->ninst + 1, 1);
-    l.multi = curl_multi_init();
-    if (!l.slots || !l.multi || !l.to_sync) {
-        free(l.slots);
-        free(l.to_sync);
-        if (l.multi) curl_multi_cleanup(l.multi);
-        return tend_fail(err, TEND_EMEMORY, "out of memory");
-    }
+    l.slots = tend_calloc((size_t)l.nslots, sizeof *l.slots);
+    l.to_sync = tend_calloc(cfg->ninst + 1, 1);
+    l.multi = tend_alloc_check(curl_multi_init());
     curl_multi_setopt(l.multi, CURLMOPT_MAXCONNECTS, (long)l.nslots * 2);
 
     int claiming = 1, stopping = 0;

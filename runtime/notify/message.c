@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/isotime.h"
+#include "base/jsontext.h"
 
 void tend_message_id(const char *tenant, const char *key, char out[TEND_MESSAGE_ID_SIZE]) {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -24,43 +25,28 @@ void tend_message_id(const char *tenant, const char *key, char out[TEND_MESSAGE_
     out[36] = 0;
 }
 
-void tend_json_string(tend_buf *b, const char *s) {
-    tend_buf_addc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': tend_buf_adds(b, "\\\""); break;
-        case '\\': tend_buf_adds(b, "\\\\"); break;
-        case '\n': tend_buf_adds(b, "\\n"); break;
-        case '\r': tend_buf_adds(b, "\\r"); break;
-        case '\t': tend_buf_adds(b, "\\t"); break;
-        default:
-            if (*p < 0x20) tend_buf_printf(b, "\\u%04x", *p);
-            else tend_buf_addc(b, (char)*p);
-        }
-    }
-    tend_buf_addc(b, '"');
-}
+static void quote(tend_buf *b, const char *s) { tend_json_quote(b, s, strlen(s)); }
 
 void tend_message_envelope(tend_buf *b, const char *id, const char *kind, long long created_at, const char *tenant,
                            const char *account_id, const char *key, const char *payload) {
     char ts[21];
     tend_time_format((int64_t)created_at, ts);
     tend_buf_adds(b, "{\"id\":");
-    tend_json_string(b, id);
+    quote(b, id);
     tend_buf_adds(b, ",\"type\":\"tend.");
     /* kind is a plain word (the outbox's CHECK-free column): escape it anyway */
     tend_buf printed = {0};
-    tend_json_string(&printed, kind);
+    quote(&printed, kind);
     tend_buf_add(b, printed.data + 1, printed.len - 1);
     tend_buf_free(&printed);
     tend_buf_adds(b, ",\"timestamp\":");
-    tend_json_string(b, ts);
+    quote(b, ts);
     tend_buf_adds(b, ",\"tenant\":");
-    tend_json_string(b, tenant);
+    quote(b, tenant);
     tend_buf_adds(b, ",\"account_id\":");
-    tend_json_string(b, account_id);
+    quote(b, account_id);
     tend_buf_adds(b, ",\"key\":");
-    tend_json_string(b, key);
+    quote(b, key);
     tend_buf_adds(b, ",\"data\":");
     tend_buf_adds(b, payload && *payload ? payload : "{}");
     tend_buf_addc(b, '}');

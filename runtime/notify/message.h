@@ -23,7 +23,4 @@ void tend_message_id(const char *tenant, const char *key, char out[TEND_MESSAGE_
 void tend_message_envelope(tend_buf *b, const char *id, const char *kind, long long created_at, const char *tenant,
                            const char *account_id, const char *key, const char *payload);
 
-/* Appends s as a JSON string (quotes included). */
-void tend_json_string(tend_buf *b, const char *s);
-
 #endif

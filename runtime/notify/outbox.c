@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/buf.h"
 #include "store/db.h"
 
@@ -214,11 +215,7 @@ tend_status tend_outbox_claim_rows(PGconn *c, PGresult *r, tend_outbox_row **row
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return db_fail(c, r, "claim", err);
     int got = PQntuples(r);
     if (got > 0) {
-        tend_outbox_row *grown = realloc(*rows, (*nrows + (size_t)got) * sizeof *grown);
-        if (!grown) {
-            PQclear(r);
-            return tend_fail(err, TEND_EMEMORY, "out of memory");
-        }
+        tend_outbox_row *grown = tend_realloc(*rows, (*nrows + (size_t)got) * sizeof *grown);
         *rows = grown;
         for (int i = 0; i < got; i++) {
             tend_outbox_row *o = &grown[(*nrows)++];

@@ -2,6 +2,7 @@
  * (AT TIME ZONE) and the counting; C decides row by row, oldest intent
  * first, so a row one cap stops does not use up another cap's room. */
 #define _GNU_SOURCE
+#include "base/alloc.h"
 #include "notify/policy.h"
 
 #include <jansson.h>
@@ -132,8 +133,7 @@ tend_status tend_policy_parse(const char *text, tend_send_policy *p, tend_error 
     json_t *caps = json_object_get(root, "caps"), *c, *q = json_object_get(root, "quiet_hours");
     size_t i;
     p->ncaps = json_array_size(caps);
-    p->caps = calloc(p->ncaps + 1, sizeof *p->caps);
-    if (!p->caps) abort();
+    p->caps = tend_calloc(p->ncaps + 1, sizeof *p->caps);
     json_array_foreach(caps, i, c) {
         tend_send_cap *cap = &p->caps[i];
         const char *per = json_string_value(json_object_get(c, "per"));
@@ -179,11 +179,9 @@ static int zone_known(PGconn *c, tend_send_policy *p, const char *zone, int *fre
     PGresult *r = PQexecParams(c, "SELECT now() AT TIME ZONE $1::text", 1, NULL, params, NULL, NULL, 0);
     int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
     PQclear(r);
-    char **zones = realloc(p->zones, (p->nzones + 1) * sizeof *zones);
-    int *flags = realloc(p->zone_ok, (p->nzones + 1) * sizeof *flags);
-    if (!zones || !flags) abort();
-    p->zones = zones, p->zone_ok = flags;
-    p->zones[p->nzones] = strdup(zone);
+    p->zones = tend_realloc(p->zones, (p->nzones + 1) * sizeof *p->zones);
+    p->zone_ok = tend_realloc(p->zone_ok, (p->nzones + 1) * sizeof *p->zone_ok);
+    p->zones[p->nzones] = tend_strdup(zone);
     p->zone_ok[p->nzones++] = ok;
     *fresh = 1;
     return ok;
@@ -221,9 +219,8 @@ typedef struct {
 } window;
 
 static char *dumps(json_t *v) {
-    char *s = json_dumps(v, JSON_COMPACT);
+    char *s = tend_alloc_check(json_dumps(v, JSON_COMPACT));
     json_decref(v);
-    if (!s) abort();
     return s;
 }
 
@@ -297,8 +294,7 @@ static tend_status caps(PGconn *c, tend_send_policy *p, const char *now, const t
             size_t w = 0;
             while (w < nw && !(ws[w].cap == k && !strcmp(ws[w].key, key) && !strcmp(ws[w].tenant, tenant))) w++;
             if (w < nw) continue;
-            window *grown = realloc(ws, (nw + 1) * sizeof *ws);
-            if (!grown) abort();
+            window *grown = tend_realloc(ws, (nw + 1) * sizeof *ws);
             ws = grown;
             ws[nw] = (window){.cap = k, .tenant = tenant, .key = key};
             json_t *g = json_pack("{s:I,s:s,s:s,s:s,s:f}", "n", (json_int_t)nw, "tenant", tenant, "per",
@@ -409,8 +405,7 @@ tend_status tend_policy_apply(PGconn *c, tend_send_policy *p, const char *worker
     free(list);
     if (rc != TEND_OK) return rc;
     size_t nc = (size_t)PQntuples(info);
-    candidate *cs = calloc(nc + 1, sizeof *cs);
-    if (!cs) abort();
+    candidate *cs = tend_calloc(nc + 1, sizeof *cs);
     for (size_t i = 0; i < nc; i++) {
         candidate *k = &cs[i];
         int row = (int)i;
@@ -467,8 +462,7 @@ tend_status tend_policy_apply(PGconn *c, tend_send_policy *p, const char *worker
     }
     /* Keep what goes on to be sent; a row whose decision failed (or was
      * not recorded) is left to its lease, never sent unchecked. */
-    char *keep = calloc(n + 1, 1);
-    if (!keep) abort();
+    char *keep = tend_calloc(n + 1, 1);
     if (rc == TEND_OK) {
         for (size_t i = 0; i < nc; i++) {
             candidate *k = &cs[i];

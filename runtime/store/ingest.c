@@ -17,8 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/alloc.h"
 #include "base/buf.h"
 #include "base/isotime.h"
+#include "base/jsontext.h"
 #include "base/keyset.h"
 #include "data/fields.h"
 #include "data/flatjson.h"
@@ -84,35 +86,6 @@ static void put_double(tend_buf *b, double d) {
     tend_buf_adds(b, tmp);
 }
 
-static void put_json_string(tend_buf *b, const char *s, size_t len) {
-    static const char hex[] = "0123456789abcdef";
-    tend_buf_addc(b, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        tend_buf_add(b, s + run, i - run);
-        run = i + 1;
-        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
-        size_t n = 2;
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        default:
-            esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
-            n = 6;
-        }
-        tend_buf_add(b, esc, n);
-    }
-    tend_buf_add(b, s + run, len - run);
-    tend_buf_addc(b, '"');
-}
-
 /* A jansson value as JSON text (jsonb orders keys itself). */
 static void json_put(tend_buf *b, json_t *v) {
     switch (json_typeof(v)) {
@@ -124,7 +97,7 @@ static void json_put(tend_buf *b, json_t *v) {
         json_object_foreach(v, k, x) {
             if (!first) tend_buf_addc(b, ',');
             first = 0;
-            put_json_string(b, k, strlen(k));
+            tend_json_quote(b, k, strlen(k));
             tend_buf_addc(b, ':');
             json_put(b, x);
         }
@@ -140,7 +113,7 @@ static void json_put(tend_buf *b, json_t *v) {
         tend_buf_addc(b, ']');
         break;
     }
-    case JSON_STRING: put_json_string(b, json_string_value(v), json_string_length(v)); break;
+    case JSON_STRING: tend_json_quote(b, json_string_value(v), json_string_length(v)); break;
     case JSON_INTEGER: put_int(b, (long long)json_integer_value(v)); break;
     case JSON_REAL: put_double(b, json_real_value(v)); break;
     case JSON_TRUE: tend_buf_adds(b, "true"); break;
@@ -152,7 +125,7 @@ static void json_put(tend_buf *b, json_t *v) {
 /* A scalar of a flat record as JSON text. */
 static void flat_put(tend_buf *b, const tend_flat_field *f) {
     switch (f->type) {
-    case FLAT_STRING: put_json_string(b, f->text, f->len); break;
+    case FLAT_STRING: tend_json_quote(b, f->text, f->len); break;
     case FLAT_NUMBER:
         if (f->is_int) put_int(b, f->ival);
         else put_double(b, f->num);
@@ -352,7 +325,7 @@ static int event_flat(tend_ingest *in, const tend_flat_record *r, long line, ten
             const tend_flat_field *f = &in->inner->f[i];
             if (f->type == FLAT_OBJECT || f->type == FLAT_ARRAY || !flat_finite(f)) return 0; /* jansson */
             if (i) tend_buf_addc(&in->json, ',');
-            put_json_string(&in->json, f->key, f->klen);
+            tend_json_quote(&in->json, f->key, f->klen);
             tend_buf_addc(&in->json, ':');
             flat_put(&in->json, f);
         }
@@ -418,7 +391,7 @@ static int account_flat(tend_ingest *in, const tend_flat_record *r, long line, t
         if (k == N_ACCOUNT_COLUMNS) {
             if (key_is(f, "attrs")) return 0;
             if (nattrs++) tend_buf_addc(&in->json, ',');
-            put_json_string(&in->json, f->key, f->klen);
+            tend_json_quote(&in->json, f->key, f->klen);
             tend_buf_addc(&in->json, ':');
             flat_put(&in->json, f);
             continue;
@@ -511,7 +484,7 @@ static int metric_flat(tend_ingest *in, const tend_flat_record *r, long line, te
         if (key_is(f, "account_id") || key_is(f, "date") || f->type == FLAT_NULL) continue;
         if (f->type != FLAT_NUMBER || !flat_finite(f)) return 0; /* jansson words the error */
         if (n++) tend_buf_addc(&in->json, ',');
-        put_json_string(&in->json, f->key, f->klen);
+        tend_json_quote(&in->json, f->key, f->klen);
         tend_buf_addc(&in->json, ':');
         flat_put(&in->json, f);
     }
@@ -541,7 +514,7 @@ static int metric_full(tend_ingest *in, const char *text, size_t len, long line,
     json_object_foreach(obj, k, v) {
         if (!strcmp(k, "account_id") || !strcmp(k, "date")) continue;
         if (n++) tend_buf_addc(&in->json, ',');
-        put_json_string(&in->json, k, strlen(k));
+        tend_json_quote(&in->json, k, strlen(k));
         tend_buf_addc(&in->json, ':');
         json_put(&in->json, v);
     }
@@ -727,8 +700,7 @@ static tend_status send_copy(tend_ingest *in, PGconn *c, tend_error *err) {
 
 tend_status tend_ingest_open(tend_ingest **out, const tend_ingest_opts *o, tend_error *err) {
     *out = NULL;
-    tend_ingest *in = calloc(1, sizeof *in);
-    if (!in) return tend_fail(err, TEND_EMEMORY, "out of memory");
+    tend_ingest *in = tend_calloc(1, sizeof *in);
     in->o = *o;
     if (!in->o.tenant || !*in->o.tenant) in->o.tenant = "default";
     if (!in->o.report) in->o.report = stderr;
@@ -737,9 +709,8 @@ tend_status tend_ingest_open(tend_ingest **out, const tend_ingest_opts *o, tend_
         free(in);
         return st;
     }
-    in->flat = malloc(sizeof *in->flat);
-    in->inner = malloc(sizeof *in->inner);
-    if (!in->flat || !in->inner) abort();
+    in->flat = tend_malloc(sizeof *in->flat);
+    in->inner = tend_malloc(sizeof *in->inner);
     *out = in;
     return TEND_OK;
 }

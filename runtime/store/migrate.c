@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "store/db.h"
 
 /* pg_advisory_xact_lock key: "tend" in ASCII. */
@@ -31,9 +32,8 @@ static tend_status failure(PGresult *r, PGconn *c, const char *what, tend_error 
  * no such table) with the embedded migrations. */
 static tend_status compare(PGresult *rows, tend_schema *s) {
     size_t n = rows ? (size_t)PQntuples(rows) : 0;
-    char *seen = calloc(tend_migration_count ? tend_migration_count : 1, 1);
-    s->pending = calloc(tend_migration_count ? tend_migration_count : 1, sizeof *s->pending);
-    if (!seen || !s->pending) abort(); /* as tend_buf: nothing useful to do without memory */
+    char *seen = tend_calloc(tend_migration_count, 1);
+    s->pending = tend_calloc(tend_migration_count, sizeof *s->pending);
     s->applied = n;
     for (size_t i = 0; i < n; i++) {
         int v = atoi(PQgetvalue(rows, (int)i, 0));
