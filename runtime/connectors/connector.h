@@ -1,7 +1,8 @@
 /* The connector extension interface: how a notification leaves tend.
  *
- * A connector type is a small vtable. The built-ins (file.c, webhook.c) use
- * it exactly as a plugin does; a plugin is a shared object in a folder of
+ * A connector type is a small vtable. The built-ins (file.c, webhook.c,
+ * slack.c, smtp.c, http.c: the declarative HTTP/JSON connector) use it
+ * exactly as a plugin does; a plugin is a shared object in a folder of
  * TEND_CONNECTOR_PATH that exports
  *
  *     const tend_connector_type *tend_connector_entry(int abi);
@@ -29,7 +30,7 @@
 
 #include <stddef.h>
 
-#define TEND_CONNECTOR_ABI 2 /* 2: tend_connector_type gained sync() */
+#define TEND_CONNECTOR_ABI 3 /* 2: tend_connector_type gained sync(); 3: the host gained url() */
 
 /* One notification, as the delivery loop hands it to a connector. Strings
  * are NUL-terminated and live until the call returns. */
@@ -128,6 +129,17 @@ typedef struct {
      * configure() should accept them silently): "type", "retry", "jitter",
      * "timeout". Returns 1 for those names. */
     int (*is_common_key)(const char *name);
+
+    /* The instance's URL, read from configure()'s JSON text: its "url"
+     * setting, or the value of the environment variable its "url_env"
+     * names (a URL that carries a token), never both; env_only: "url_env"
+     * only (the URL is a secret). schemes lists the accepted beginnings,
+     * space-separated ("http:// https://"); a URL with a space or a line
+     * break is refused. Returns 0 with the URL copied into out, or -1 with
+     * one line in err naming the instance. A configure() that uses it
+     * accepts "url" and "url_env" among its keys. (ABI 3.) */
+    int (*url)(const char *config, const char *instance, const char *schemes, int env_only, char *out, size_t cap,
+               char *err, size_t err_cap);
 } tend_connector_host;
 
 typedef struct tend_connector_type {

@@ -148,6 +148,66 @@ static int is_common_key(const char *name) {
     return 0;
 }
 
+/* "an http:// or https://" from "http:// https://". */
+static void schemes_text(const char *schemes, char *out, size_t cap) {
+    char copy[128], *save = NULL;
+    snprintf(copy, sizeof copy, "%s", schemes);
+    out[0] = 0;
+    int i = 0;
+    for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save), i++) {
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s", i ? " or " : "an ", w);
+    }
+}
+
+static int scheme_ok(const char *url, const char *schemes) {
+    char copy[128], *save = NULL;
+    snprintf(copy, sizeof copy, "%s", schemes);
+    for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+        if (!strncmp(url, w, strlen(w))) return !strpbrk(url, "\r\n ");
+    return 0;
+}
+
+static int url(const char *config, const char *instance, const char *schemes, int env_only, char *out, size_t cap,
+               char *err, size_t err_cap) {
+    json_error_t je;
+    json_t *o = json_loads(config, 0, &je);
+    const char *keys[] = {"url", "url_env"}, *given[2] = {NULL, NULL}, *value = NULL;
+    char wanted[128];
+    int rc = -1;
+    schemes_text(schemes, wanted, sizeof wanted);
+    for (int i = 0; i < 2; i++) {
+        json_t *v = json_object_get(o, keys[i]);
+        if (v && (!json_is_string(v) || !*json_string_value(v))) {
+            snprintf(err, err_cap, "connector '%s': \"%s\" must be a non-empty string", instance, keys[i]);
+            goto done;
+        }
+        given[i] = json_string_value(v);
+    }
+    if (env_only && given[0]) {
+        snprintf(err, err_cap,
+                 "connector '%s': its URL is a secret: put it in an environment variable and name it with \"url_env\"",
+                 instance);
+    } else if (given[0] && given[1]) {
+        snprintf(err, err_cap, "connector '%s': give \"url\" or \"url_env\", not both", instance);
+    } else if (given[1] && !(value = secret(given[1]))) {
+        snprintf(err, err_cap, "connector '%s': the URL variable %s is not set", instance, given[1]);
+    } else if (env_only && !given[1]) {
+        snprintf(err, err_cap, "connector '%s': needs \"url_env\", the variable holding its URL", instance);
+    } else if (!(value = value ? value : given[0]) || !scheme_ok(value, schemes)) {
+        if (given[1]) snprintf(err, err_cap, "connector '%s': %s does not hold %s URL", instance, given[1], wanted);
+        else snprintf(err, err_cap, "connector '%s': needs %s \"url\" (or \"url_env\")", instance, wanted);
+    } else if (strlen(value) >= cap) {
+        snprintf(err, err_cap, "connector '%s': the URL is longer than %zu bytes", instance, cap - 1);
+    } else {
+        memcpy(out, value, strlen(value) + 1);
+        rc = 0;
+    }
+done:
+    json_decref(o);
+    return rc;
+}
+
 void tend_connector_host_init(tend_connector_host *h, const char *data_dir) {
     memset(h, 0, sizeof *h);
     h->abi = TEND_CONNECTOR_ABI;
@@ -165,4 +225,5 @@ void tend_connector_host_init(tend_connector_host *h, const char *data_dir) {
     h->base64_decode = tend_base64_decode;
     h->setting = setting;
     h->is_common_key = is_common_key;
+    h->url = url;
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "connectors/builtin.h"
 
 #define SECTION_MAX 3000 /* Slack's limit on a section's text */
@@ -40,13 +41,10 @@ static int configure(const tend_connector_host *host, const char *instance, cons
                      char *err, size_t cap) {
     json_error_t je;
     json_t *o = json_loads(config, 0, &je), *v;
-    slack_state *s = calloc(1, sizeof *s);
-    const char *url_env = NULL, *url = NULL, *key;
+    slack_state *s = tend_calloc(1, sizeof *s);
+    const char *key;
+    char url[4096];
     int rc = -1;
-    if (!s) {
-        snprintf(err, cap, "out of memory");
-        goto done;
-    }
     s->host = host;
     snprintf(s->user_agent, sizeof s->user_agent, "tend/%s", host->version);
     if (!o || !json_is_object(o)) {
@@ -55,11 +53,7 @@ static int configure(const tend_connector_host *host, const char *instance, cons
     }
     json_object_foreach(o, key, v) {
         if (!strcmp(key, "url_env")) {
-            if (!json_is_string(v) || !*json_string_value(v)) {
-                snprintf(err, cap, "connector '%s': \"url_env\" must be a non-empty string", instance);
-                goto done;
-            }
-            url_env = json_string_value(v);
+            continue; /* host->url reads it */
         } else if (!strcmp(key, "url")) {
             snprintf(err, cap,
                      "connector '%s': a Slack webhook URL is a secret: put it in an environment variable "
@@ -71,22 +65,8 @@ static int configure(const tend_connector_host *host, const char *instance, cons
             goto done;
         }
     }
-    if (!url_env) {
-        snprintf(err, cap, "connector '%s': needs \"url_env\", the variable holding the webhook URL", instance);
-        goto done;
-    }
-    if (!(url = host->secret(url_env))) {
-        snprintf(err, cap, "connector '%s': the URL variable %s is not set", instance, url_env);
-        goto done;
-    }
-    if ((strncmp(url, "https://", 8) && strncmp(url, "http://", 7)) || strpbrk(url, "\r\n ")) {
-        snprintf(err, cap, "connector '%s': %s does not hold an http(s) URL", instance, url_env);
-        goto done;
-    }
-    if (!(s->url = strdup(url))) {
-        snprintf(err, cap, "out of memory");
-        goto done;
-    }
+    if (host->url(config, instance, "https:// http://", 1, url, sizeof url, err, cap) != 0) goto done;
+    s->url = tend_strdup(url);
     *state = s;
     s = NULL;
     rc = 0;

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/alloc.h"
 #include "connectors/builtin.h"
 #include "connectors/host.h"
 #include "connectors/mail.h"
@@ -71,32 +72,23 @@ static void release(void *state) {
     free(s);
 }
 
-static int dup_to(char **dst, const char *v, char *err, size_t cap) {
-    if (!(*dst = strdup(v))) snprintf(err, cap, "out of memory");
-    return *dst ? 0 : -1;
-}
-
 static int configure(const tend_connector_host *host, const char *instance, const char *config, void **state,
                      char *err, size_t cap) {
     json_error_t je;
     json_t *o = json_loads(config, 0, &je), *v;
-    smtp_state *s = calloc(1, sizeof *s);
-    const char *url = NULL, *url_env = NULL, *secret_env = NULL, *from = NULL, *username = NULL, *ca_file = NULL;
+    smtp_state *s = tend_calloc(1, sizeof *s);
+    const char *url_set = NULL, *secret_env = NULL, *from = NULL, *username = NULL, *ca_file = NULL;
+    char url[4096];
     const char *key;
     int rc = -1;
-    if (!s) {
-        snprintf(err, cap, "out of memory");
-        goto done;
-    }
     s->host = host;
     if (!o || !json_is_object(o)) {
         snprintf(err, cap, "connector '%s': settings must be an object", instance);
         goto done;
     }
     json_object_foreach(o, key, v) {
-        const char **text = !strcmp(key, "url")        ? &url
-                            : !strcmp(key, "url_env")    ? &url_env
-                            : !strcmp(key, "secret_env") ? &secret_env
+        const char **text = !strcmp(key, "url") || !strcmp(key, "url_env") ? &url_set /* host->url reads them */
+                            : !strcmp(key, "secret_env")                   ? &secret_env
                             : !strcmp(key, "from")       ? &from
                             : !strcmp(key, "username")   ? &username
                             : !strcmp(key, "ca_file")    ? &ca_file
@@ -127,18 +119,7 @@ static int configure(const tend_connector_host *host, const char *instance, cons
             goto done;
         }
     }
-    if (url && url_env) {
-        snprintf(err, cap, "connector '%s': give \"url\" or \"url_env\", not both", instance);
-        goto done;
-    }
-    if (url_env && !(url = getenv(url_env))) {
-        snprintf(err, cap, "connector '%s': the URL variable %s is not set", instance, url_env);
-        goto done;
-    }
-    if (!url || (strncmp(url, "smtp://", 7) && strncmp(url, "smtps://", 8)) || strpbrk(url, "\r\n ")) {
-        snprintf(err, cap, "connector '%s': needs an smtp:// or smtps:// \"url\" (or \"url_env\")", instance);
-        goto done;
-    }
+    if (host->url(config, instance, "smtp:// smtps://", 0, url, sizeof url, err, cap) != 0) goto done;
     char addr[ADDRESS_CAP];
     if (!from || strpbrk(from, "\r\n") || tend_mail_address(from, addr, sizeof addr) != 0) {
         snprintf(err, cap,
@@ -158,15 +139,16 @@ static int configure(const tend_connector_host *host, const char *instance, cons
             snprintf(err, cap, "connector '%s': \"secret_env\" needs a \"username\" to log in with", instance);
             goto done;
         }
-        if (dup_to(&s->password, pw, err, cap)) goto done;
+        s->password = tend_strdup(pw);
     } else if (username) {
         snprintf(err, cap, "connector '%s': \"username\" needs \"secret_env\", the variable holding the password",
                  instance);
         goto done;
     }
-    if (dup_to(&s->url, url, err, cap) || dup_to(&s->from, from, err, cap) ||
-        (username && dup_to(&s->username, username, err, cap)) || (ca_file && dup_to(&s->ca_file, ca_file, err, cap)))
-        goto done;
+    s->url = tend_strdup(url);
+    s->from = tend_strdup(from);
+    s->username = tend_strdup(username);
+    s->ca_file = tend_strdup(ca_file);
     *state = s;
     s = NULL;
     rc = 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/alloc.h"
 #include "connectors/builtin.h"
 #include "connectors/signature.h"
 
@@ -78,13 +79,10 @@ static int configure(const tend_connector_host *host, const char *instance, cons
                      char *err, size_t cap) {
     json_error_t je;
     json_t *o = json_loads(config, 0, &je), *v;
-    webhook_state *s = calloc(1, sizeof *s);
-    const char *url = NULL, *url_env = NULL, *secret_env = NULL, *key;
+    webhook_state *s = tend_calloc(1, sizeof *s);
+    const char *secret_env = NULL, *key;
+    char url[4096];
     int rc = -1;
-    if (!s) {
-        snprintf(err, cap, "out of memory");
-        goto done;
-    }
     s->host = host;
     snprintf(s->user_agent, sizeof s->user_agent, "tend/%s", host->version);
     if (!o || !json_is_object(o)) {
@@ -92,14 +90,14 @@ static int configure(const tend_connector_host *host, const char *instance, cons
         goto done;
     }
     json_object_foreach(o, key, v) {
-        if (!strcmp(key, "url") || !strcmp(key, "url_env") || !strcmp(key, "secret_env")) {
+        if (!strcmp(key, "url") || !strcmp(key, "url_env")) {
+            continue; /* host->url reads them */
+        } else if (!strcmp(key, "secret_env")) {
             if (!json_is_string(v) || !*json_string_value(v)) {
                 snprintf(err, cap, "connector '%s': \"%s\" must be a non-empty string", instance, key);
                 goto done;
             }
-            if (!strcmp(key, "url")) url = json_string_value(v);
-            else if (!strcmp(key, "url_env")) url_env = json_string_value(v);
-            else secret_env = json_string_value(v);
+            secret_env = json_string_value(v);
         } else if (!strcmp(key, "headers")) {
             const char *hk;
             json_t *hv;
@@ -128,27 +126,13 @@ static int configure(const tend_connector_host *host, const char *instance, cons
             goto done;
         }
     }
-    if (url && url_env) {
-        snprintf(err, cap, "connector '%s': give \"url\" or \"url_env\", not both", instance);
-        goto done;
-    }
-    if (url_env && !(url = getenv(url_env))) {
-        snprintf(err, cap, "connector '%s': the URL variable %s is not set", instance, url_env);
-        goto done;
-    }
-    if (!url || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))) {
-        snprintf(err, cap, "connector '%s': needs an http:// or https:// \"url\" (or \"url_env\")", instance);
-        goto done;
-    }
+    if (host->url(config, instance, "http:// https://", 0, url, sizeof url, err, cap) != 0) goto done;
     if (!secret_env) {
         snprintf(err, cap, "connector '%s': needs \"secret_env\", the variable holding its whsec_ secret", instance);
         goto done;
     }
     if (read_secrets(s, instance, secret_env, err, cap) != 0) goto done;
-    if (!(s->url = strdup(url))) {
-        snprintf(err, cap, "out of memory");
-        goto done;
-    }
+    s->url = tend_strdup(url);
     *state = s;
     s = NULL;
     rc = 0;

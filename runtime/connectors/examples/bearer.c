@@ -8,6 +8,7 @@
  *
  * connectors.json:
  *   "crm": {"type": "bearer", "url": "https://api.example.com/events", "token_env": "CRM_TOKEN"}
+ * ("url_env" instead of "url" names a variable holding the URL)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,8 @@ static int configure(const tend_connector_host *host, const char *instance, cons
         return -1;
     }
     b->host = host;
-    if (host->setting(config, "url", b->url, sizeof b->url) != 1 || strncmp(b->url, "http", 4)) {
-        snprintf(err, cap, "connector '%s': needs a \"url\"", instance);
+    /* "url" or "url_env", checked by the host (ABI 3). */
+    if (host->url(config, instance, "http:// https://", 0, b->url, sizeof b->url, err, cap) != 0) {
         free(b);
         return -1;
     }
