@@ -130,7 +130,16 @@ static void on_attempt(void *ud, const tend_outbox_row *row, const tend_attempt 
     fprintf(stderr, "\rtend deliver: %lld sent, %lld retrying, %lld dead ", r->sent, r->retried, r->dead);
 }
 
-int tend_cmd_deliver(int argc, char **argv) {
+/* What the command line asked for. o.now points into now_text. */
+typedef struct {
+    tend_deliver_opts o;
+    tend_notify_config_opts co;
+    int quiet, verbose;
+    char now_text[21];
+} deliver_args;
+
+/* Fills a; returns -1 to go on, else the exit code (usage errors, help). */
+static int parse_args(int argc, char **argv, deliver_args *a) {
     static const struct option longopts[] = {
         {"until-empty", no_argument, NULL, 'u'},   {"drain", no_argument, NULL, 'd'},
         {"concurrency", required_argument, NULL, 'c'}, {"lease", required_argument, NULL, 'l'},
@@ -140,125 +149,138 @@ int tend_cmd_deliver(int argc, char **argv) {
         {"now", required_argument, NULL, 'N'},     {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    tend_deliver_opts o = {.mode = TEND_DELIVER_ONCE, .concurrency = 32};
-    tend_notify_config_opts co = {.playbook_dir = getenv("TEND_PLAYBOOK")};
-    int quiet = 0, verbose = 0, c;
+    tend_deliver_opts *o = &a->o;
+    int c;
     double v;
-    char now_text[21];
     int64_t now_at;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'u':
         case 'd':
-            if (o.mode != TEND_DELIVER_ONCE) return tend_usage_error("deliver", "give --until-empty or --drain, not both");
-            o.mode = c == 'u' ? TEND_DELIVER_UNTIL_EMPTY : TEND_DELIVER_DRAIN;
+            if (o->mode != TEND_DELIVER_ONCE) return tend_usage_error("deliver", "give --until-empty or --drain, not both");
+            o->mode = c == 'u' ? TEND_DELIVER_UNTIL_EMPTY : TEND_DELIVER_DRAIN;
             break;
         case 'c':
             if (tend_parse_positive(optarg, &v) || v != (int)v || v > 1024)
                 return tend_usage_error("deliver", "--concurrency must be a whole number from 1 to 1024, not '%s'",
                                         optarg);
-            o.concurrency = (int)v;
+            o->concurrency = (int)v;
             break;
         case 'l':
             if (tend_parse_positive(optarg, &v) || v < 1 || v > 86400)
                 return tend_usage_error("deliver", "--lease must be seconds from 1 to 86400, not '%s'", optarg);
-            o.lease_s = v;
+            o->lease_s = v;
             break;
         case 'n':
             if (tend_parse_positive(optarg, &v) || v != (long long)v)
                 return tend_usage_error("deliver", "--limit must be a whole number, not '%s'", optarg);
-            o.limit = (long long)v;
+            o->limit = (long long)v;
             break;
-        case 't': o.tenant = optarg; break;
-        case 'p': co.playbook_dir = optarg; break;
-        case 'C': co.file = optarg; break;
+        case 't': o->tenant = optarg; break;
+        case 'p': a->co.playbook_dir = optarg; break;
+        case 'C': a->co.file = optarg; break;
         case 'N':
             if (tend_time_parse(optarg, strlen(optarg), &now_at) != 0)
                 return tend_usage_error("deliver", "--now must be an ISO time like 2026-11-22T23:00:00Z, not '%s'", optarg);
             if (now_at > (int64_t)time(NULL) + 60)
                 return tend_usage_error("deliver", "--now %s is in the future: deliver cannot send early", optarg);
-            tend_time_format(now_at, now_text);
-            o.now = now_text;
+            tend_time_format(now_at, a->now_text);
+            o->now = a->now_text;
             break;
-        case 'v': verbose = 1; break;
-        case 'q': quiet = 1; break;
+        case 'v': a->verbose = 1; break;
+        case 'q': a->quiet = 1; break;
         case 'h': return tend_cmd_help(2, (char *[]){"help", "deliver", NULL});
         default: return tend_usage_error("deliver", "unknown option");
         }
     }
     if (optind < argc) return tend_usage_error("deliver", "unexpected argument '%s'", argv[optind]);
-    if (o.limit && o.mode != TEND_DELIVER_ONCE)
+    if (o->limit && o->mode != TEND_DELIVER_ONCE)
         return tend_usage_error("deliver", "--limit goes without --until-empty and --drain");
-    if (o.now && o.mode == TEND_DELIVER_DRAIN) return tend_usage_error("deliver", "--now goes without --drain");
+    if (o->now && o->mode == TEND_DELIVER_DRAIN) return tend_usage_error("deliver", "--now goes without --drain");
+    return -1;
+}
 
-    tend_error err;
+/* The connectors, the playbook's send policy and the database. */
+static tend_status set_up(deliver_args *a, tend_notify_config *cfg, tend_send_policy *policy, PGconn **db,
+                          tend_error *err) {
     tend_pg_home home;
-    tend_status st = tend_pg_home_resolve(&home, &err);
-    if (st != TEND_OK) {
-        fprintf(stderr, "tend deliver: %s\n", err.msg);
-        return tend_exit_code(st);
+    tend_status st = tend_pg_home_resolve(&home, err);
+    if (st != TEND_OK) return st;
+    a->co.data_dir = home.home;
+    st = tend_notify_config_load(cfg, &a->co, err);
+    if (st == TEND_OK && a->o.lease_s > 0 && a->o.lease_s <= tend_deliver_max_timeout(cfg))
+        st = tend_fail(err, TEND_EUSAGE, "--lease %.0f must be longer than the longest connector timeout (%.1f s)",
+                       a->o.lease_s, tend_deliver_max_timeout(cfg));
+    tend_buf problems = {0};
+    int has_policy = 0;
+    if (st == TEND_OK) st = tend_policy_load(a->co.playbook_dir, policy, &has_policy, &problems, err);
+    if (problems.len) fputs(tend_buf_cstr(&problems), stderr);
+    tend_buf_free(&problems);
+    if (st == TEND_OK) st = tend_db_open(db, err);
+    if (st == TEND_OK && has_policy) {
+        policy->report = stderr;
+        policy->verbose = a->verbose ? stdout : NULL;
+        st = tend_policy_check(*db, policy, err);
+        a->o.policy = policy;
     }
-    co.data_dir = home.home;
+    return st;
+}
+
+/* The delivery loop, stopped gently by the first SIGINT or SIGTERM. */
+static tend_status run(deliver_args *a, tend_notify_config *cfg, PGconn *db, tend_deliver_stats *ds,
+                       tend_error *err) {
+    struct sigaction sa = {0}, old_int, old_term, old_pipe;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old_pipe);
+    report r = {.verbose = a->verbose, .progress = !a->quiet && !a->verbose && isatty(STDERR_FILENO),
+                .started = seconds(), .st = ds};
+    a->o.stop = &stop_requested;
+    a->o.on_attempt = on_attempt;
+    a->o.ud = &r;
+    tend_status st = tend_deliver_run(db, cfg, &a->o, ds, err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    if (r.shown > 0) fputs("\r\033[K", stderr);
+    return st;
+}
+
+static void print_totals(const tend_deliver_stats *ds, int has_policy) {
+    printf("tend deliver: %lld sent, %lld to retry, %lld dead-lettered, %lld held", ds->sent, ds->retried, ds->dead,
+           ds->held + ds->parked);
+    if (has_policy) printf(", %lld capped, %lld in quiet hours", ds->policy.capped, ds->policy.held);
+    printf(" (%lld attempts, %lld new connections, %.1f s, %.0f/s)%s\n", ds->attempts, ds->connections, ds->seconds,
+           ds->seconds > 0 ? (double)ds->attempts / ds->seconds : 0.0, stop_requested ? ", stopped by a signal" : "");
+}
+
+int tend_cmd_deliver(int argc, char **argv) {
+    deliver_args a = {.o = {.mode = TEND_DELIVER_ONCE, .concurrency = 32},
+                      .co = {.playbook_dir = getenv("TEND_PLAYBOOK")}};
+    int code = parse_args(argc, argv, &a);
+    if (code >= 0) return code;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "tend deliver: libcurl does not initialize\n");
         return 1;
     }
-    tend_notify_config cfg;
-    st = tend_notify_config_load(&cfg, &co, &err);
-    if (st == TEND_OK && o.lease_s > 0 && o.lease_s <= tend_deliver_max_timeout(&cfg))
-        st = tend_fail(&err, TEND_EUSAGE, "--lease %.0f must be longer than the longest connector timeout (%.1f s)",
-                       o.lease_s, tend_deliver_max_timeout(&cfg));
+    tend_error err;
+    tend_notify_config cfg = {0};
     tend_send_policy policy = {0};
-    tend_buf problems = {0};
-    int has_policy = 0;
-    if (st == TEND_OK) st = tend_policy_load(co.playbook_dir, &policy, &has_policy, &problems, &err);
-    if (problems.len) fputs(tend_buf_cstr(&problems), stderr);
-    tend_buf_free(&problems);
     PGconn *db = NULL;
-    if (st == TEND_OK) st = tend_db_open(&db, &err);
-    if (st == TEND_OK && has_policy) {
-        policy.report = stderr;
-        policy.verbose = verbose ? stdout : NULL;
-        st = tend_policy_check(db, &policy, &err);
-        o.policy = &policy;
-    }
-    int code = 0;
+    tend_deliver_stats ds;
+    tend_status st = set_up(&a, &cfg, &policy, &db, &err);
+    int ran = st == TEND_OK;
+    if (ran) st = run(&a, &cfg, db, &ds, &err);
+    code = 0;
     if (st != TEND_OK) {
         fprintf(stderr, "tend deliver: %s\n", err.msg);
         code = tend_exit_code(st);
-    } else {
-        struct sigaction sa = {0}, old_int, old_term, old_pipe;
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, &old_int);
-        sigaction(SIGTERM, &sa, &old_term);
-        sa.sa_handler = SIG_IGN;
-        sigaction(SIGPIPE, &sa, &old_pipe);
-        tend_deliver_stats ds;
-        report r = {.verbose = verbose, .progress = !quiet && !verbose && isatty(STDERR_FILENO),
-                    .started = seconds(), .st = &ds};
-        o.stop = &stop_requested;
-        o.on_attempt = on_attempt;
-        o.ud = &r;
-        st = tend_deliver_run(db, &cfg, &o, &ds, &err);
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-        sigaction(SIGPIPE, &old_pipe, NULL);
-        if (r.shown > 0) fputs("\r\033[K", stderr);
-        if (st != TEND_OK) {
-            fprintf(stderr, "tend deliver: %s\n", err.msg);
-            code = tend_exit_code(st);
-        }
-        if (!quiet) {
-            printf("tend deliver: %lld sent, %lld to retry, %lld dead-lettered, %lld held", ds.sent, ds.retried,
-                   ds.dead, ds.held + ds.parked);
-            if (has_policy) printf(", %lld capped, %lld in quiet hours", ds.policy.capped, ds.policy.held);
-            printf(" (%lld attempts, %lld new connections, %.1f s, %.0f/s)%s\n", ds.attempts, ds.connections,
-                   ds.seconds, ds.seconds > 0 ? (double)ds.attempts / ds.seconds : 0.0,
-                   stop_requested ? ", stopped by a signal" : "");
-        }
     }
+    if (ran && !a.quiet) print_totals(&ds, a.o.policy != NULL);
     if (db) PQfinish(db);
     tend_policy_free(&policy);
     tend_notify_config_free(&cfg);

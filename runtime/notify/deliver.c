@@ -73,6 +73,16 @@ typedef struct {
     double done_since;      /* when done[0] finished */
     char *to_sync;          /* per configured instance: sent since its last sync() */
     uint64_t rng;
+    /* The run's course. */
+    char cutoff[32];         /* rows due at or before this are claimed */
+    int claiming, stopping;  /* still claiming; a stop was asked for */
+    long long claimed;       /* rows claimed so far (ONCE stops at o->limit) */
+    double next_claim;       /* no claim before this (nothing was due) */
+    double disabled_at;      /* when disabled connectors were last read */
+    double rate, rate_at;    /* answers per second, smoothed; when measured */
+    long long answered_at_rate;
+    tend_outbox_row *rows;   /* a claim's rows, before they are queued */
+    size_t nrows;
 } loop;
 
 static double now_s(void) {
@@ -554,181 +564,197 @@ static int claim_size(const loop *l, double rate) {
     return (int)n;
 }
 
-tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deliver_opts *o, tend_deliver_stats *st,
-                             tend_error *err) {
-    memset(st, 0, sizeof *st);
-    loop l = {.db = c, .cfg = cfg, .o = o, .st = st};
+/* The loop's settings and resources: its worker name, the lease, the
+ * cutoff of what is due, the prepared statements, the slots. */
+static tend_status open_loop(loop *l, PGconn *c, tend_notify_config *cfg, const tend_deliver_opts *o,
+                             tend_deliver_stats *st, tend_error *err) {
+    *l = (loop){.db = c, .cfg = cfg, .o = o, .st = st, .claiming = 1};
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    l.rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40) ^ 0x9e3779b97f4a7c15ULL;
-    snprintf(l.worker, sizeof l.worker, "%s:%d:%04x", host, (int)getpid(), (unsigned)(uniform(&l) * 65536));
-    l.nslots = o->concurrency > 0 ? o->concurrency : 32;
+    l->rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40) ^ 0x9e3779b97f4a7c15ULL;
+    snprintf(l->worker, sizeof l->worker, "%s:%d:%04x", host, (int)getpid(), (unsigned)(uniform(l) * 65536));
+    l->nslots = o->concurrency > 0 ? o->concurrency : 32;
     double lease = o->lease_s > 0 ? o->lease_s : 4 * tend_deliver_max_timeout(cfg);
     if (o->lease_s <= 0 && lease < 60) lease = 60;
-    l.lease = lease;
+    l->lease = lease;
     /* a row must start early enough for its longest request to end, and be
      * recorded, within its lease */
-    l.start_by = lease - tend_deliver_max_timeout(cfg) - 1;
-    if (l.start_by < lease / 4) l.start_by = lease / 4;
-    double started = now_s();
-
-    char cutoff[32] = "infinity";
-    if (o->now) snprintf(cutoff, sizeof cutoff, "%s", o->now);
+    l->start_by = lease - tend_deliver_max_timeout(cfg) - 1;
+    if (l->start_by < lease / 4) l->start_by = lease / 4;
+    l->disabled_at = l->rate_at = now_s();
+    snprintf(l->cutoff, sizeof l->cutoff, "%s", o->now ? o->now : "infinity");
     tend_status rc = tend_outbox_prepare(c, err);
     if (rc == TEND_OK && o->mode == TEND_DELIVER_ONCE && !o->now) { /* what is due now, by the server's clock */
         PGresult *r;
         rc = tend_outbox_query(c, "SELECT now()::text", 0, NULL, &r, err);
-        if (rc == TEND_OK) snprintf(cutoff, sizeof cutoff, "%s", PQgetvalue(r, 0, 0)), PQclear(r);
+        if (rc == TEND_OK) snprintf(l->cutoff, sizeof l->cutoff, "%s", PQgetvalue(r, 0, 0)), PQclear(r);
     }
-    if (rc == TEND_OK) rc = refresh_disabled(&l, err);
+    if (rc == TEND_OK) rc = refresh_disabled(l, err);
     if (rc != TEND_OK) return rc;
-    l.slots = tend_calloc((size_t)l.nslots, sizeof *l.slots);
-    l.to_sync = tend_calloc(cfg->ninst + 1, 1);
-    l.multi = tend_alloc_check(curl_multi_init());
-    curl_multi_setopt(l.multi, CURLMOPT_MAXCONNECTS, (long)l.nslots * 2);
+    l->slots = tend_calloc((size_t)l->nslots, sizeof *l->slots);
+    l->to_sync = tend_calloc(cfg->ninst + 1, 1);
+    l->multi = tend_alloc_check(curl_multi_init());
+    curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)l->nslots * 2);
+    return TEND_OK;
+}
 
-    int claiming = 1, stopping = 0;
-    long long claimed = 0, answered_at_claim = 0;
-    double next_claim = 0, disabled_at = now_s(), rate = 0, rate_at = now_s();
-    tend_outbox_row *rows = NULL;
-    size_t nrows = 0;
-    while (rc == TEND_OK) {
-        if (o->stop && *o->stop >= 2) break;
-        if (o->stop && *o->stop) claiming = 0, stopping = 1;
+static int all_quiet(const loop *l) { return l->inflight == 0 && queued_rows(l) == 0 && l->ndone == 0; }
 
-        /* the database's answer, if one came */
-        if (l.dbs != DB_IDLE) {
-            PGresult *r;
-            if (!tend_outbox_ready(c, &r, err, &rc)) goto transfers;
-            if (rc != TEND_OK) break;
-            db_state was = l.dbs;
-            l.dbs = DB_IDLE;
-            if (was == DB_RECORD) {
-                rc = tend_outbox_done(c, r, "record", err);
-                recorded(&l, l.sending, l.nsending, rc == TEND_OK);
-                l.nsending = 0;
-            } else if (was == DB_RELEASE) {
-                rc = tend_outbox_done(c, r, "release", err);
-            } else {
-                nrows = 0;
-                rc = tend_outbox_claim_rows(c, r, &rows, &nrows, err);
-                size_t got = nrows; /* the send policy may hold or cap some before they go */
-                if (rc == TEND_OK && o->policy)
-                    rc = tend_policy_apply(c, o->policy, l.worker, o->now, rows, &nrows, &st->policy, err);
-                if (rc != TEND_OK) break;
-                claimed += (long long)got;
-                enqueue(&l, rows, nrows, l.db_since);
-                if (o->mode == TEND_DELIVER_ONCE && o->limit > 0 && claimed >= o->limit) claiming = 0;
-                int quiet = l.inflight == 0 && queued_rows(&l) == 0 && l.ndone == 0;
-                if (got == 0) {
-                    if (o->mode == TEND_DELIVER_ONCE) claiming = 0;
-                    else if (quiet) {
-                        if (o->mode == TEND_DELIVER_UNTIL_EMPTY) claiming = 0;
-                        else { /* DRAIN: done when nothing is pending; else wait for the next due row */
-                            long long pending;
-                            double next_in;
-                            if ((rc = tend_outbox_pending(c, o->tenant, &pending, &next_in, err)) != TEND_OK) break;
-                            if (pending == 0) claiming = 0;
-                            else next_claim = now_s() + (next_in < 1 ? (next_in > 0.05 ? next_in : 0.05) : 1);
-                        }
-                    } else {
-                        next_claim = now_s() + 0.2;
-                    }
-                }
-            }
-            if (rc != TEND_OK) break;
-        }
-
-        /* the next statement: give rows back, claim when the queue runs low,
-         * else record what finished (all of it, in one statement) */
-        if (l.dbs == DB_IDLE) {
-            double t = now_s();
-            if (t - rate_at >= 0.05) { /* answers per second, smoothed */
-                long long answered = st->attempts + (long long)l.ndone + (long long)l.nsending;
-                double r = (double)(answered - answered_at_claim) / (t - rate_at);
-                rate = rate > 0 ? 0.5 * rate + 0.5 * r : r;
-                answered_at_claim = answered, rate_at = t;
-            }
-            int want = claim_size(&l, rate);
-            if (o->mode == TEND_DELIVER_ONCE && o->limit > 0 && o->limit - claimed < want)
-                want = (int)(o->limit - claimed);
-            int quiet = l.inflight == 0 && queued_rows(&l) == 0 && l.ndone == 0;
-            /* rows for free slots; and, when answers come faster than the
-             * slots alone need, the next batch before the queue runs dry */
-            int q = (int)queued_rows(&l);
-            int low = q < l.nslots - l.inflight || (want > l.nslots && q < want / 2);
-            int need = claiming && want > 0 && low &&
-                       (t >= next_claim || (quiet && o->mode == TEND_DELIVER_UNTIL_EMPTY));
-            if (l.nrelease > 0) {
-                rc = release_send(&l, err);
-            } else if (need) { /* first, so the slots never wait for rows */
-                if (t - disabled_at > DISABLED_REFRESH) {
-                    if ((rc = refresh_disabled(&l, err)) != TEND_OK) break;
-                    disabled_at = t;
-                }
-                rc = tend_outbox_claim_send(c, l.worker, want - (int)queued_rows(&l), lease, cutoff, o->tenant, err);
-                if (rc == TEND_OK) l.dbs = DB_CLAIM, l.db_since = t;
-            } else if (l.ndone > 0 && ((int)l.ndone >= want / 2 || t - l.done_since > 0.02 || quiet_but_done(&l))) {
-                /* in batches: a statement costs about as much as many rows */
-                rc = flush_send(&l, err);
-                l.db_since = t;
-            }
-            if (rc != TEND_OK) break;
-        }
-
-    transfers:
-        start_queued(&l, stopping);
-        run_transfers(&l);
-        if (!claiming && l.inflight == 0 && queued_rows(&l) == 0 && l.ndone == 0 && l.nrelease == 0 &&
-            l.dbs == DB_IDLE)
-            break;
-        int wait_ms = 100;
-        int ready = (queued_rows(&l) > 0 && l.inflight < l.nslots) ||
-                    (l.dbs == DB_IDLE && ((l.ndone > 0 && quiet_but_done(&l)) || l.nrelease > 0));
-        /* all quiet while emptying the outbox: the last claim can go now */
-        if (l.dbs == DB_IDLE && claiming && o->mode == TEND_DELIVER_UNTIL_EMPTY && l.ndone == 0 &&
-            quiet_but_done(&l))
-            ready = 1;
-        if (ready) wait_ms = 0;
-        else if (l.dbs == DB_IDLE && l.ndone > 0) wait_ms = 20;
-        else if (l.inflight == 0 && l.dbs == DB_IDLE) {
-            double until = next_claim - now_s();
-            wait_ms = until <= 0 ? 0 : until > 1 ? 1000 : (int)(until * 1000);
-        }
-        struct curl_waitfd dbfd = {.fd = PQsocket(c), .events = CURL_WAIT_POLLIN};
-        if (wait_ms > 0 || l.inflight > 0)
-            curl_multi_poll(l.multi, l.dbs != DB_IDLE ? &dbfd : NULL, l.dbs != DB_IDLE ? 1 : 0, wait_ms, NULL);
+/* A claim came back: the send policy decides on its rows, the rest are
+ * queued; when it brought nothing, when (or whether) to claim again. */
+static tend_status take_claim(loop *l, PGresult *r, tend_error *err) {
+    const tend_deliver_opts *o = l->o;
+    l->nrows = 0;
+    tend_status rc = tend_outbox_claim_rows(l->db, r, &l->rows, &l->nrows, err);
+    size_t got = l->nrows; /* the send policy may hold or cap some before they go */
+    if (rc == TEND_OK && o->policy)
+        rc = tend_policy_apply(l->db, o->policy, l->worker, o->now, l->rows, &l->nrows, &l->st->policy, err);
+    if (rc != TEND_OK) return rc;
+    l->claimed += (long long)got;
+    enqueue(l, l->rows, l->nrows, l->db_since);
+    if (o->mode == TEND_DELIVER_ONCE && o->limit > 0 && l->claimed >= o->limit) l->claiming = 0;
+    if (got > 0) return TEND_OK;
+    if (o->mode == TEND_DELIVER_ONCE) {
+        l->claiming = 0;
+    } else if (!all_quiet(l)) {
+        l->next_claim = now_s() + 0.2;
+    } else if (o->mode == TEND_DELIVER_UNTIL_EMPTY) {
+        l->claiming = 0;
+    } else { /* DRAIN: done when nothing is pending; else wait for the next due row */
+        long long pending;
+        double next_in;
+        if ((rc = tend_outbox_pending(l->db, o->tenant, &pending, &next_in, err)) != TEND_OK) return rc;
+        if (pending == 0) l->claiming = 0;
+        else l->next_claim = now_s() + (next_in < 1 ? (next_in > 0.05 ? next_in : 0.05) : 1);
     }
-    /* What finished is recorded, and what was claimed but never started is
-     * given back, unless the database failed. On a database failure or a
-     * hard stop, rows in flight are abandoned: their leases run out and
-     * another run sends them again. */
-    if (rc == TEND_OK && l.dbs != DB_IDLE) {
+    return TEND_OK;
+}
+
+/* The database's answer to the statement in flight, if it has come. */
+static tend_status read_answer(loop *l, tend_error *err) {
+    PGresult *r;
+    tend_status rc = TEND_OK;
+    if (l->dbs == DB_IDLE || !tend_outbox_ready(l->db, &r, err, &rc) || rc != TEND_OK) return rc;
+    db_state was = l->dbs;
+    l->dbs = DB_IDLE;
+    if (was == DB_RECORD) {
+        rc = tend_outbox_done(l->db, r, "record", err);
+        recorded(l, l->sending, l->nsending, rc == TEND_OK);
+        l->nsending = 0;
+    } else if (was == DB_RELEASE) {
+        rc = tend_outbox_done(l->db, r, "release", err);
+    } else {
+        rc = take_claim(l, r, err);
+    }
+    return rc;
+}
+
+/* Answers per second, smoothed: how much to claim at once. */
+static void measure_rate(loop *l, double t) {
+    if (t - l->rate_at < 0.05) return;
+    long long answered = l->st->attempts + (long long)l->ndone + (long long)l->nsending;
+    double r = (double)(answered - l->answered_at_rate) / (t - l->rate_at);
+    l->rate = l->rate > 0 ? 0.5 * l->rate + 0.5 * r : r;
+    l->answered_at_rate = answered, l->rate_at = t;
+}
+
+/* The next statement, when the connection is free: give rows back, claim
+ * when the queue runs low, else record what finished (all of it, in one
+ * statement). */
+static tend_status next_statement(loop *l, tend_error *err) {
+    const tend_deliver_opts *o = l->o;
+    if (l->dbs != DB_IDLE) return TEND_OK;
+    double t = now_s();
+    measure_rate(l, t);
+    int want = claim_size(l, l->rate);
+    if (o->mode == TEND_DELIVER_ONCE && o->limit > 0 && o->limit - l->claimed < want)
+        want = (int)(o->limit - l->claimed);
+    /* rows for free slots; and, when answers come faster than the slots
+     * alone need, the next batch before the queue runs dry */
+    int q = (int)queued_rows(l);
+    int low = q < l->nslots - l->inflight || (want > l->nslots && q < want / 2);
+    int need = l->claiming && want > 0 && low &&
+               (t >= l->next_claim || (all_quiet(l) && o->mode == TEND_DELIVER_UNTIL_EMPTY));
+    tend_status rc = TEND_OK;
+    if (l->nrelease > 0) {
+        rc = release_send(l, err);
+    } else if (need) { /* first, so the slots never wait for rows */
+        if (t - l->disabled_at > DISABLED_REFRESH) {
+            if ((rc = refresh_disabled(l, err)) != TEND_OK) return rc;
+            l->disabled_at = t;
+        }
+        rc = tend_outbox_claim_send(l->db, l->worker, want - q, l->lease, l->cutoff, o->tenant, err);
+        if (rc == TEND_OK) l->dbs = DB_CLAIM, l->db_since = t;
+    } else if (l->ndone > 0 && ((int)l->ndone >= want / 2 || t - l->done_since > 0.02 || quiet_but_done(l))) {
+        /* in batches: a statement costs about as much as many rows */
+        rc = flush_send(l, err);
+        l->db_since = t;
+    }
+    return rc;
+}
+
+static int finished_all(const loop *l) {
+    return !l->claiming && all_quiet(l) && l->nrelease == 0 && l->dbs == DB_IDLE;
+}
+
+/* Sleeps until a transfer or the database has something, or the next
+ * claim is due; not at all when there is work to start now. */
+static void wait_for_work(loop *l) {
+    int wait_ms = 100;
+    int ready = (queued_rows(l) > 0 && l->inflight < l->nslots) ||
+                (l->dbs == DB_IDLE && ((l->ndone > 0 && quiet_but_done(l)) || l->nrelease > 0));
+    /* all quiet while emptying the outbox: the last claim can go now */
+    if (l->dbs == DB_IDLE && l->claiming && l->o->mode == TEND_DELIVER_UNTIL_EMPTY && l->ndone == 0 &&
+        quiet_but_done(l))
+        ready = 1;
+    if (ready) wait_ms = 0;
+    else if (l->dbs == DB_IDLE && l->ndone > 0) wait_ms = 20;
+    else if (l->inflight == 0 && l->dbs == DB_IDLE) {
+        double until = l->next_claim - now_s();
+        wait_ms = until <= 0 ? 0 : until > 1 ? 1000 : (int)(until * 1000);
+    }
+    struct curl_waitfd dbfd = {.fd = PQsocket(l->db), .events = CURL_WAIT_POLLIN};
+    if (wait_ms > 0 || l->inflight > 0)
+        curl_multi_poll(l->multi, l->dbs != DB_IDLE ? &dbfd : NULL, l->dbs != DB_IDLE ? 1 : 0, wait_ms, NULL);
+}
+
+/* What finished is recorded, and what was claimed but never started is
+ * given back, unless the database failed. On a database failure or a hard
+ * stop, rows in flight are abandoned: their leases run out and another run
+ * sends them again. */
+static tend_status wind_down(loop *l, tend_error *err) {
+    tend_status rc = TEND_OK;
+    if (l->dbs != DB_IDLE) {
         PGresult *r;
-        nrows = 0;
-        rc = tend_outbox_wait(c, &r, err);
-        if (rc == TEND_OK) rc = l.dbs == DB_CLAIM ? tend_outbox_claim_rows(c, r, &rows, &nrows, err)
-                                                  : tend_outbox_done(c, r, "the last statement", err);
-        if (l.dbs == DB_CLAIM && rc == TEND_OK) enqueue(&l, rows, nrows, l.db_since);
-        recorded(&l, l.sending, l.nsending, rc == TEND_OK && l.dbs == DB_RECORD);
-        l.nsending = 0;
-        l.dbs = DB_IDLE;
+        l->nrows = 0;
+        rc = tend_outbox_wait(l->db, &r, err);
+        if (rc == TEND_OK)
+            rc = l->dbs == DB_CLAIM ? tend_outbox_claim_rows(l->db, r, &l->rows, &l->nrows, err)
+                                    : tend_outbox_done(l->db, r, "the last statement", err);
+        if (l->dbs == DB_CLAIM && rc == TEND_OK) enqueue(l, l->rows, l->nrows, l->db_since);
+        recorded(l, l->sending, l->nsending, rc == TEND_OK && l->dbs == DB_RECORD);
+        l->nsending = 0;
+        l->dbs = DB_IDLE;
     }
-    if (rc == TEND_OK) rc = flush(&l, err);
+    if (rc == TEND_OK) rc = flush(l, err);
     if (rc == TEND_OK) {
-        start_queued(&l, 1);
-        if (l.nrelease > 0 && (rc = release_send(&l, err)) == TEND_OK) {
+        start_queued(l, 1);
+        if (l->nrelease > 0 && (rc = release_send(l, err)) == TEND_OK) {
             PGresult *r;
-            rc = tend_outbox_wait(c, &r, err);
-            if (rc == TEND_OK) rc = tend_outbox_done(c, r, "release", err);
+            rc = tend_outbox_wait(l->db, &r, err);
+            if (rc == TEND_OK) rc = tend_outbox_done(l->db, r, "release", err);
         }
     }
-    for (int i = 0; i < l.nslots; i++) {
-        slot *s = &l.slots[i];
+    return rc;
+}
+
+static void close_loop(loop *l) {
+    for (int i = 0; l->slots && i < l->nslots; i++) {
+        slot *s = &l->slots[i];
         if (s->easy) {
-            if (s->busy) curl_multi_remove_handle(l.multi, s->easy);
+            if (s->busy) curl_multi_remove_handle(l->multi, s->easy);
             curl_easy_cleanup(s->easy);
         }
         tend_outbox_row_free(&s->row);
@@ -737,19 +763,38 @@ tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deli
         tend_buf_free(&s->answer);
         tend_buf_free(&s->headers);
     }
-    for (size_t i = 0; i < l.ndone; i++) tend_outbox_row_free(&l.done[i].row);
-    for (size_t i = 0; i < l.nsending; i++) tend_outbox_row_free(&l.sending[i].row);
-    for (size_t i = l.qhead; i < l.qlen; i++) tend_outbox_row_free(&l.queue[i].row);
-    for (size_t i = 0; i < l.nrelease; i++) tend_outbox_row_free(&l.release[i]);
-    for (size_t i = 0; i < nrows; i++) tend_outbox_row_free(&rows[i]);
-    free(l.done);
-    free(l.sending);
-    free(l.queue);
-    free(l.release);
-    free(l.to_sync);
-    free(l.slots);
-    free(rows);
-    curl_multi_cleanup(l.multi);
+    for (size_t i = 0; i < l->ndone; i++) tend_outbox_row_free(&l->done[i].row);
+    for (size_t i = 0; i < l->nsending; i++) tend_outbox_row_free(&l->sending[i].row);
+    for (size_t i = l->qhead; i < l->qlen; i++) tend_outbox_row_free(&l->queue[i].row);
+    for (size_t i = 0; i < l->nrelease; i++) tend_outbox_row_free(&l->release[i]);
+    for (size_t i = 0; i < l->nrows; i++) tend_outbox_row_free(&l->rows[i]);
+    free(l->done);
+    free(l->sending);
+    free(l->queue);
+    free(l->release);
+    free(l->to_sync);
+    free(l->slots);
+    free(l->rows);
+    if (l->multi) curl_multi_cleanup(l->multi);
+}
+
+tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deliver_opts *o, tend_deliver_stats *st,
+                             tend_error *err) {
+    memset(st, 0, sizeof *st);
+    double started = now_s();
+    loop l;
+    tend_status rc = open_loop(&l, c, cfg, o, st, err);
+    while (rc == TEND_OK) {
+        if (o->stop && *o->stop >= 2) break;
+        if (o->stop && *o->stop) l.claiming = 0, l.stopping = 1;
+        if ((rc = read_answer(&l, err)) != TEND_OK || (rc = next_statement(&l, err)) != TEND_OK) break;
+        start_queued(&l, l.stopping);
+        run_transfers(&l);
+        if (finished_all(&l)) break;
+        wait_for_work(&l);
+    }
+    if (rc == TEND_OK) rc = wind_down(&l, err);
+    close_loop(&l);
     st->seconds = now_s() - started;
     return rc;
 }
