@@ -3,13 +3,14 @@
 # from the repository root with $TEND set to the binary and $CASE to the
 # case folder; its stdout, stderr and exit code are compared with the
 # case's expected `stdout`, `stderr` (when present) and `exit` (default 0).
+# The snippet runs under pipefail: `$TEND ... | grep` records tend's status.
 # Set TEND_UPDATE_GOLDEN=1 to rewrite the expected files from this run.
 set -u
 export TEND="$1" CASE
 CASE=$(realpath --relative-to="$PWD" "$2")
 out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
-bash "$CASE/cmd" >"$out" 2>"$err"
+bash -o pipefail "$CASE/cmd" >"$out" 2>"$err"
 code=$?
 want_code=$(cat "$CASE/exit" 2>/dev/null || echo 0)
 fail=0
