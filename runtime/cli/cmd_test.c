@@ -27,6 +27,48 @@ static int has_lua_files(const char *dir) {
     return found;
 }
 
+/* Whether the file at path calls describe( at the start of a line: a spec. */
+static int calls_describe(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[1024];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        const char *p = line + strspn(line, " \t");
+        found = !strncmp(p, "describe", 8) && strchr("( \"'", p[8]);
+    }
+    fclose(f);
+    return found;
+}
+
+/* busted runs only *_spec.lua: a file under a spec folder that is a spec
+ * by its content but not by its name would silently not run. Reports each
+ * such file on stderr; returns how many. Support modules (no describe) are
+ * fine. */
+static int misnamed_specs(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int bad = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        size_t n = strlen(e->d_name);
+        if (is_dir(path)) {
+            bad += misnamed_specs(path);
+        } else if (n > 4 && !strcmp(e->d_name + n - 4, ".lua") &&
+                   !(n > 9 && !strcmp(e->d_name + n - 9, "_spec.lua")) && calls_describe(path)) {
+            fprintf(stderr, "tend test: %s: a spec (it calls describe) whose name does not end in _spec.lua: "
+                            "busted would not run it; rename it\n",
+                    path);
+            bad++;
+        }
+    }
+    closedir(d);
+    return bad;
+}
+
 /* Options of busted that take a value, so their value is not taken for a PATH. */
 static int takes_value(const char *opt) {
     static const char *const with_value[] = {"-o", "--output", "-t", "--tags", "--exclude-tags", "--filter",
@@ -76,9 +118,14 @@ int tend_cmd_test(int argc, char **argv) {
     }
     /* Every *_spec.lua under the paths, whatever busted's .busted file says. */
     args[n++] = "--pattern=_spec";
-    lua_State *L = tend_harness_new(playbook);
+    int misnamed = 0;
+    for (int i = 0; i < n; i++)
+        if (args[i][0] != '-' && is_dir(args[i])) misnamed += misnamed_specs(args[i]);
+    lua_State *L = misnamed ? NULL : tend_harness_new(playbook);
     int code = 1;
-    if (!L) {
+    if (misnamed) {
+        /* reported above; nothing runs, so a green run always ran everything */
+    } else if (!L) {
         fprintf(stderr, "tend test: cannot create the harness state\n");
     } else {
         for (int i = 0; i < n; i++) /* spec folders can hold support modules */

@@ -27,6 +27,18 @@ static int check_passed, check_failed;
         }                                                                               \
     } while (0)
 
+/* CHECK with the reason in words: the arguments after cond are a printf
+ * format and its values, printed (after file:line) when cond is false. */
+#define CHECK_WHY(cond, ...)                                   \
+    do {                                                       \
+        if (cond) check_passed++;                              \
+        else {                                                 \
+            check_failed++;                                    \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);    \
+            fprintf(stderr, __VA_ARGS__);                      \
+        }                                                      \
+    } while (0)
+
 static int check_report(void) {
     printf("%d passed, %d failed\n", check_passed, check_failed);
     return check_failed ? 1 : 0;

@@ -8,7 +8,7 @@
  * 2. Budget: a pattern that backtracks for hours in the stock matcher
  *    must stop with the timeout error soon after a 50 ms budget ends.
  *
- * Prints one line per failure, then "N passed, M failed"; exits non-zero
+ * check.h prints each failure, then "N passed, M failed"; exits non-zero
  * if anything failed. */
 #define _POSIX_C_SOURCE 200809L
 
@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "base/status.h"
+#include "check.h"
 #include "lua/limits.h"
 #include "lua/pattern.h"
 
@@ -217,17 +218,8 @@ static const char harness[] =
 
 static const char *const names[] = {"find", "match", "gmatch", "gsub"};
 
-static int passed, failed;
-
 /* detail: indented lines, each ending in a newline, shown on failure. */
-static void report(int ok, const char *what, const char *detail) {
-    if (ok) {
-        passed++;
-        return;
-    }
-    failed++;
-    printf("FAIL %s\n%s", what, detail);
-}
+static void report(int ok, const char *what, const char *detail) { CHECK_WHY(ok, "FAIL %s\n%s", what, detail); }
 
 /* Runs every case against both implementations. Stack: run, stock, ours. */
 static void test_differential(void) {
@@ -308,6 +300,5 @@ static void test_budget(void) {
 int main(void) {
     test_differential();
     test_budget();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return check_report();
 }
