@@ -30,7 +30,9 @@ int tend_cmd_deliver(int argc, char **argv);
 int tend_cmd_outbox(int argc, char **argv);
 int tend_cmd_help(int argc, char **argv);
 
-/* Help texts that live beside their command (cmd_<name>.c). */
+/* Each command's help text lives beside it: tend_help_<name> in its
+ * cmd_<name>.c, named in the command table (cmd_help.c). */
+extern const char tend_help_eval[], tend_help_check[], tend_help_test[], tend_help_db[];
 extern const char tend_help_ingest[], tend_help_run[], tend_help_explain[], tend_help_status[];
 extern const char tend_help_deliver[], tend_help_outbox[];
 

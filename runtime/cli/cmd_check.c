@@ -6,6 +6,17 @@
 #include "cli/cli.h"
 #include "eval/playbook.h"
 
+const char tend_help_check[] =
+    "usage: tend check DIR\n"
+    "\n"
+    "Loads the playbook in DIR in the sandbox and validates every declaration:\n"
+    "unknown keys, scorecard weights that do not sum to 1, bands not in descending\n"
+    "order, duplicate names, no fallback segment, actions of unknown kind, rules\n"
+    "naming undeclared segments or stages. Every problem is printed as\n"
+    "file:line: message. On success prints the playbook digest and what it declares.\n"
+    "\n"
+    "Exit: 0 valid; 3 problems found; 2 usage.\n";
+
 int tend_cmd_check(int argc, char **argv) {
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
         return tend_cmd_help(2, (char *[]){"help", "check", NULL});

@@ -11,6 +11,38 @@
 #include "cli/summary.h"
 #include "eval/runner.h"
 
+const char tend_help_eval[] =
+    "usage: tend eval --playbook DIR --accounts FILE [options]\n"
+    "\n"
+    "Evaluates every account in FILE against the playbook in DIR and prints one\n"
+    "JSON object per account per line, in input order (DESIGN's result object:\n"
+    "segment, touch, stages, scorecards, health, flags, actions, trace, errors).\n"
+    "Nothing is sent: actions are intents, each with a dedupe key. An email\n"
+    "intent carries the message it will send, rendered in its locale (address,\n"
+    "subject, text), or in `error` why it cannot be sent (a placeholder with no\n"
+    "value, no address); a notify intent carries its text.\n"
+    "\n"
+    "  --playbook DIR        the playbook folder (*.lua loaded in name order)\n"
+    "  --accounts FILE       accounts as JSON Lines or CSV; '-' reads standard input\n"
+    "  --events FILE         events (account_id, type, at, user, data)\n"
+    "  --metrics FILE        daily metrics (account_id, date, numeric fields)\n"
+    "  --now TIME            evaluate as of this ISO-8601 time or date (default: now);\n"
+    "                        fix it for reproducible, byte-identical output\n"
+    "  --format F            jsonl (default: one result per line), table (a row per\n"
+    "                        account) or summary (per segment, stage and band; who\n"
+    "                        is flagged and why; what would be sent)\n"
+    "  --jobs N              evaluate with N Lua states on N threads (output order\n"
+    "                        is still the input order)\n"
+    "  --input-format F      auto (by extension: .csv is CSV), jsonl or csv\n"
+    "  --mem-limit SIZE      memory cap per Lua state (default 64M)\n"
+    "  --eval-timeout MS     time budget per account, and for loading (default 5000)\n"
+    "\n"
+    "A malformed input line is reported as FILE:LINE: reason on stderr and skipped.\n"
+    "An account whose evaluation fails still gets a line, with `errors` filled.\n"
+    "\n"
+    "Exit: 0 all evaluated; 1 some lines rejected or accounts failed; 2 usage;\n"
+    "3 the playbook does not load or validate.\n";
+
 typedef struct {
     int table;
     size_t rows;

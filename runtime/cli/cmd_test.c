@@ -8,6 +8,23 @@
 #include "cli/cli.h"
 #include "eval/harness.h"
 
+const char tend_help_test[] =
+    "usage: tend test [--playbook DIR] [busted options] [PATH...]\n"
+    "\n"
+    "Runs busted specs in a trusted harness state. A spec can `require \"tend\"` and\n"
+    "call tend.evaluate(account, {events = {...}, metrics = {...}, now = \"...\"}) to\n"
+    "get the result object from the playbook, which runs in its own sandboxed state\n"
+    "through the same path as `tend eval` (a spec never shares a state with it).\n"
+    "\n"
+    "PATH is a playbook folder (its spec/ folder is run against it), a spec folder\n"
+    "or a spec file; default: the current folder. --playbook sets the playbook when\n"
+    "PATH is not one. Other options pass to busted: -o TAP, -o json, --filter, ...\n"
+    "\n"
+    "Also in the spec API: tend.playbook(DIR) opens another playbook,\n"
+    "tend.check(DIR) returns ok, problems; tend.json encodes and decodes.\n"
+    "\n"
+    "Exit: 0 all specs pass; 1 any failure or error; 3 the playbook does not load.\n";
+
 static int is_dir(const char *p) {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
