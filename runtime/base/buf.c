@@ -1,11 +1,12 @@
 /* Growable byte buffer. */
-#include "base/alloc.h"
 #include "base/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/alloc.h"
 
 void tend_buf_reserve(tend_buf *b, size_t extra) {
     if (b->len + extra + 1 <= b->cap) return;

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 int64_t tend_days_from_civil(int64_t y, unsigned m, unsigned d) {
     y -= m <= 2;
@@ -127,4 +128,10 @@ int tend_duration_parse(const char *s, int64_t *seconds) {
     if (*end && end[1]) return -1;
     *seconds = (int64_t)(v * unit);
     return 0;
+}
+
+double tend_clock_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

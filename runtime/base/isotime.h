@@ -24,4 +24,7 @@ int tend_duration_parse(const char *s, int64_t *seconds);
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
 int64_t tend_days_from_civil(int64_t y, unsigned m, unsigned d);
 
+/* Seconds on the monotonic clock: for durations and progress, never dates. */
+double tend_clock_seconds(void);
+
 #endif

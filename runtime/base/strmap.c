@@ -1,9 +1,10 @@
 /* Open-addressing string map with FNV-1a hashing and linear probing. */
-#include "base/alloc.h"
 #include "base/strmap.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/alloc.h"
 
 static uint64_t hash(const char *s, size_t len) {
     uint64_t h = 1469598103934665603ULL;

@@ -99,12 +99,6 @@ typedef struct {
     long long sent, retried, dead, held;
 } report;
 
-static double seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void on_attempt(void *ud, const tend_outbox_row *row, const tend_attempt *a) {
     report *r = ud;
     static const char *const what[] = {"sent", "retry", "dead", "held", "parked"};
@@ -124,7 +118,7 @@ static void on_attempt(void *ud, const tend_outbox_row *row, const tend_attempt 
         putchar('\n');
     }
     if (!r->progress) return;
-    double now = seconds();
+    double now = tend_clock_seconds();
     if (now - r->shown < 0.5) return;
     r->shown = now;
     fprintf(stderr, "\rtend deliver: %lld sent, %lld retrying, %lld dead ", r->sent, r->retried, r->dead);
@@ -238,7 +232,7 @@ static tend_status run(deliver_args *a, tend_notify_config *cfg, PGconn *db, ten
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, &old_pipe);
     report r = {.verbose = a->verbose, .progress = !a->quiet && !a->verbose && isatty(STDERR_FILENO),
-                .started = seconds(), .st = ds};
+                .started = tend_clock_seconds(), .st = ds};
     a->o.stop = &stop_requested;
     a->o.on_attempt = on_attempt;
     a->o.ud = &r;

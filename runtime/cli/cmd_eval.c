@@ -54,16 +54,10 @@ typedef struct {
     double started, shown;
 } output;
 
-static double seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void tick(output *o) {
     o->done++;
     if (!o->progress || (o->done & 255)) return;
-    double now = seconds();
+    double now = tend_clock_seconds();
     if (now - o->started < 1.0 || now - o->shown < 0.5) return;
     o->shown = now;
     fprintf(stderr, "\rtend eval: %zu accounts, %.0f/s ", o->done, (double)o->done / (now - o->started));
@@ -208,7 +202,7 @@ int tend_cmd_eval(int argc, char **argv) {
     }
     ro.history = &h;
     out.progress = isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
-    out.started = seconds();
+    out.started = tend_clock_seconds();
     st = tend_run_eval(&ro, &rs, &problems, &err);
     if (out.shown > 0) fputs("\r\033[K", stderr); /* clear the progress line */
     if (out.summary && st == TEND_OK) tend_summary_print(out.summary, stdout);

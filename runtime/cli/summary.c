@@ -155,6 +155,17 @@ static void print_ids(FILE *out, json_t *list) {
     fputc('\n', out);
 }
 
+/* The [id, why] pairs listed, one a line, then "… and N more" of total. */
+static void print_pairs(FILE *out, const char *indent, json_t *pairs, long long total) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(pairs, i, e)
+        fprintf(out, "%s%-16s %.110s\n", indent, json_string_value(json_array_get(e, 0)),
+                json_string_value(json_array_get(e, 1)));
+    if (total > (long long)json_array_size(pairs))
+        fprintf(out, "%s… and %lld more\n", indent, total - (long long)json_array_size(pairs));
+}
+
 void tend_summary_print(tend_summary *s, FILE *out) {
     const char *at = json_string_value(json_object_get(s->meta, "evaluated_at"));
     const char *pb = json_string_value(json_object_get(s->meta, "playbook"));
@@ -186,13 +197,7 @@ void tend_summary_print(tend_summary *s, FILE *out) {
         json_t *list = json_object_get(s->flags, flags[f]);
         json_t *first = json_object_get(list, "first");
         fprintf(out, "  %s (%lld)\n", flags[f], (long long)listed_count(list));
-        size_t i;
-        json_t *e;
-        json_array_foreach(first, i, e)
-            fprintf(out, "    %-16s %.110s\n", json_string_value(json_array_get(e, 0)),
-                    json_string_value(json_array_get(e, 1)));
-        if (listed_count(list) > (json_int_t)json_array_size(first))
-            fprintf(out, "    … and %lld more\n", (long long)(listed_count(list) - (json_int_t)json_array_size(first)));
+        print_pairs(out, "    ", first, (long long)listed_count(list));
     }
     free(flags);
 
@@ -221,25 +226,14 @@ void tend_summary_print(tend_summary *s, FILE *out) {
     free(sends);
     if (s->failed) {
         fprintf(out, "\nFailed (%zu)\n", s->failed);
-        size_t i;
-        json_t *e;
-        json_array_foreach(s->failures, i, e)
-            fprintf(out, "  %-16s %.110s\n", json_string_value(json_array_get(e, 0)), json_string_value(json_array_get(e, 1)));
-        if (s->failed > json_array_size(s->failures))
-            fprintf(out, "  … and %zu more\n", s->failed - json_array_size(s->failures));
+        print_pairs(out, "  ", s->failures, (long long)s->failed);
     }
 }
 
 void tend_summary_free(tend_summary *s) {
     if (!s) return;
-    json_decref(s->segments);
-    json_decref(s->stages);
-    json_decref(s->bands);
-    json_decref(s->health);
-    json_decref(s->flags);
-    json_decref(s->sends);
-    json_decref(s->failures);
-    json_decref(s->meta);
+    json_t *parts[] = {s->segments, s->stages, s->bands, s->health, s->flags, s->sends, s->failures, s->meta};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) json_decref(parts[i]);
     tend_intents_free(&s->intents);
     free(s);
 }

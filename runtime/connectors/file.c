@@ -20,8 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
 #include "base/buf.h"
 #include "connectors/builtin.h"
+#include "connectors/settings.h"
 
 #define OPEN_FILES 16
 
@@ -49,16 +51,12 @@ static int sync_slot(file_state *s, int i) {
 
 static int configure(const tend_connector_host *host, const char *instance, const char *config, void **state,
                      char *err, size_t cap) {
-    json_error_t je;
-    json_t *o = json_loads(config, 0, &je);
+    json_t *o = tend_settings_open(config, instance, err, cap);
     const char *path = "outbox/{tenant}.jsonl";
     const char *key;
     json_t *v;
     int rc = -1;
-    if (!o || !json_is_object(o)) {
-        snprintf(err, cap, "connector '%s': settings must be an object", instance);
-        goto done;
-    }
+    if (!o) goto done;
     json_object_foreach(o, key, v) {
         if (!strcmp(key, "path")) {
             if (!json_is_string(v) || !*json_string_value(v)) {
@@ -66,8 +64,7 @@ static int configure(const tend_connector_host *host, const char *instance, cons
                 goto done;
             }
             path = json_string_value(v);
-        } else if (!host->is_common_key(key)) {
-            snprintf(err, cap, "connector '%s': unknown setting \"%s\" (file takes \"path\")", instance, key);
+        } else if (tend_settings_unknown(host, instance, "file", key, "\"path\"", err, cap) != 0) {
             goto done;
         }
     }
@@ -77,12 +74,8 @@ static int configure(const tend_connector_host *host, const char *instance, cons
                  path);
         goto done;
     }
-    file_state *s = calloc(1, sizeof *s);
-    if (!s || !(s->pattern = strdup(path))) {
-        free(s);
-        snprintf(err, cap, "out of memory");
-        goto done;
-    }
+    file_state *s = tend_calloc(1, sizeof *s);
+    s->pattern = tend_strdup(path);
     for (int i = 0; i < OPEN_FILES; i++) s->open[i].fd = -1;
     s->host = host;
     *state = s;
@@ -195,10 +188,6 @@ static void release(void *state) {
 }
 
 const tend_connector_type tend_connector_file = {
-    .abi = TEND_CONNECTOR_ABI,
-    .name = "file",
-    .configure = configure,
-    .send = send,
-    .sync = sync_files,
-    .free = release,
+    .abi = TEND_CONNECTOR_ABI, .name = "file",
+    .configure = configure, .send = send, .sync = sync_files, .free = release,
 };

@@ -335,10 +335,6 @@ static void classify(void *state, const tend_message *m, const tend_response *re
 }
 
 const tend_connector_type tend_connector_http = {
-    .abi = TEND_CONNECTOR_ABI,
-    .name = "http",
-    .configure = configure,
-    .prepare = prepare,
-    .classify = classify,
-    .free = release,
+    .abi = TEND_CONNECTOR_ABI, .name = "http",
+    .configure = configure, .prepare = prepare, .classify = classify, .free = release,
 };

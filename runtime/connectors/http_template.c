@@ -51,11 +51,7 @@ void tend_tmpl_free(tend_tmpl *t) {
 }
 
 static part *tmpl_push(tmpl *t) {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 8;
-        part *p = tend_realloc(t->parts, cap * sizeof *p);
-        t->parts = p, t->cap = cap;
-    }
+    t->parts = tend_grow(t->parts, &t->cap, t->n + 1, sizeof *t->parts);
     part *p = &t->parts[t->n++];
     memset(p, 0, sizeof *p);
     return p;

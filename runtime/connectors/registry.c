@@ -37,11 +37,7 @@ static tend_status add(tend_connector_registry *r, const tend_connector_type *t,
     if (dup)
         return tend_fail(err, TEND_EPLAYBOOK, "%s: connector type '%s' is already defined (%s)", origin, t->name,
                          dup->origin);
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 8;
-        tend_connector_entry *items = tend_realloc(r->items, cap * sizeof *items);
-        r->items = items, r->cap = cap;
-    }
+    r->items = tend_grow(r->items, &r->cap, r->n + 1, sizeof *r->items);
     char *o = tend_strdup(origin);
     r->items[r->n].type = t;
     r->items[r->n++].origin = o;

@@ -20,6 +20,7 @@
 
 #include "base/alloc.h"
 #include "connectors/builtin.h"
+#include "connectors/settings.h"
 
 #define SECTION_MAX 3000 /* Slack's limit on a section's text */
 
@@ -32,25 +33,18 @@ typedef struct {
 static void release(void *state) {
     slack_state *s = state;
     if (!s) return;
-    if (s->url) memset(s->url, 0, strlen(s->url));
-    free(s->url);
+    tend_secret_free(s->url);
     free(s);
 }
 
-static int configure(const tend_connector_host *host, const char *instance, const char *config, void **state,
-                     char *err, size_t cap) {
-    json_error_t je;
-    json_t *o = json_loads(config, 0, &je), *v;
-    slack_state *s = tend_calloc(1, sizeof *s);
+static int read_settings(const tend_connector_host *host, const char *instance, const char *config, json_t *o,
+                         void *state, char *err, size_t cap) {
+    slack_state *s = state;
+    json_t *v;
     const char *key;
     char url[4096];
-    int rc = -1;
     s->host = host;
     snprintf(s->user_agent, sizeof s->user_agent, "tend/%s", host->version);
-    if (!o || !json_is_object(o)) {
-        snprintf(err, cap, "connector '%s': settings must be an object", instance);
-        goto done;
-    }
     json_object_foreach(o, key, v) {
         if (!strcmp(key, "url_env")) {
             continue; /* host->url reads it */
@@ -59,21 +53,19 @@ static int configure(const tend_connector_host *host, const char *instance, cons
                      "connector '%s': a Slack webhook URL is a secret: put it in an environment variable "
                      "and name it with \"url_env\"",
                      instance);
-            goto done;
-        } else if (!host->is_common_key(key)) {
-            snprintf(err, cap, "connector '%s': unknown setting \"%s\" (slack takes \"url_env\")", instance, key);
-            goto done;
+            return -1;
+        } else if (tend_settings_unknown(host, instance, "slack", key, "\"url_env\"", err, cap) != 0) {
+            return -1;
         }
     }
-    if (host->url(config, instance, "https:// http://", 1, url, sizeof url, err, cap) != 0) goto done;
+    if (host->url(config, instance, "https:// http://", 1, url, sizeof url, err, cap) != 0) return -1;
     s->url = tend_strdup(url);
-    *state = s;
-    s = NULL;
-    rc = 0;
-done:
-    release(s);
-    json_decref(o);
-    return rc;
+    return 0;
+}
+
+static int configure(const tend_connector_host *host, const char *instance, const char *config, void **state,
+                     char *err, size_t cap) {
+    return tend_settings_configure(host, instance, config, sizeof(slack_state), read_settings, release, state, err, cap);
 }
 
 /* Slack's mrkdwn treats &, < and > as markup: escape them, and keep the
@@ -173,10 +165,6 @@ static void classify(void *state, const tend_message *m, const tend_response *re
 }
 
 const tend_connector_type tend_connector_slack = {
-    .abi = TEND_CONNECTOR_ABI,
-    .name = "slack",
-    .configure = configure,
-    .prepare = prepare,
-    .classify = classify,
-    .free = release,
+    .abi = TEND_CONNECTOR_ABI, .name = "slack",
+    .configure = configure, .prepare = prepare, .classify = classify, .free = release,
 };

@@ -28,6 +28,7 @@
 
 #include "base/alloc.h"
 #include "connectors/builtin.h"
+#include "connectors/settings.h"
 #include "connectors/host.h"
 #include "connectors/mail.h"
 
@@ -59,8 +60,7 @@ static void release(void *state) {
     free(s->url);
     free(s->from);
     free(s->username);
-    if (s->password) memset(s->password, 0, strlen(s->password));
-    free(s->password);
+    tend_secret_free(s->password);
     free(s->ca_file);
     tend_buf_free(&s->next);
     for (size_t i = 0; i < s->nup; i++) {
@@ -72,20 +72,14 @@ static void release(void *state) {
     free(s);
 }
 
-static int configure(const tend_connector_host *host, const char *instance, const char *config, void **state,
-                     char *err, size_t cap) {
-    json_error_t je;
-    json_t *o = json_loads(config, 0, &je), *v;
-    smtp_state *s = tend_calloc(1, sizeof *s);
+static int read_settings(const tend_connector_host *host, const char *instance, const char *config, json_t *o,
+                         void *state, char *err, size_t cap) {
+    smtp_state *s = state;
+    json_t *v;
     const char *url_set = NULL, *secret_env = NULL, *from = NULL, *username = NULL, *ca_file = NULL;
     char url[4096];
     const char *key;
-    int rc = -1;
     s->host = host;
-    if (!o || !json_is_object(o)) {
-        snprintf(err, cap, "connector '%s': settings must be an object", instance);
-        goto done;
-    }
     json_object_foreach(o, key, v) {
         const char **text = !strcmp(key, "url") || !strcmp(key, "url_env") ? &url_set /* host->url reads them */
                             : !strcmp(key, "secret_env")                   ? &secret_env
@@ -96,66 +90,61 @@ static int configure(const tend_connector_host *host, const char *instance, cons
         if (text) {
             if (!json_is_string(v) || !*json_string_value(v)) {
                 snprintf(err, cap, "connector '%s': \"%s\" must be a non-empty string", instance, key);
-                goto done;
+                return -1;
             }
             *text = json_string_value(v);
         } else if (!strcmp(key, "starttls")) {
             if (!json_is_boolean(v)) {
                 snprintf(err, cap, "connector '%s': \"starttls\" must be true or false", instance);
-                goto done;
+                return -1;
             }
             s->starttls = json_is_true(v);
         } else if (!strcmp(key, "password") || !strcmp(key, "secret")) {
-            snprintf(err, cap,
-                     "connector '%s': passwords are read from the environment, never from the file: "
-                     "name the variable with \"secret_env\"",
-                     instance);
-            goto done;
-        } else if (!host->is_common_key(key)) {
-            snprintf(err, cap,
-                     "connector '%s': unknown setting \"%s\" (smtp takes \"url\" or \"url_env\", \"from\", "
-                     "\"starttls\", \"username\", \"secret_env\", \"ca_file\")",
-                     instance, key);
-            goto done;
+            tend_settings_secret_in_file(instance, "passwords", "secret_env", err, cap);
+            return -1;
+        } else if (tend_settings_unknown(host, instance, "smtp", key,
+                                         "\"url\" or \"url_env\", \"from\", \"starttls\", \"username\", "
+                                         "\"secret_env\", \"ca_file\"",
+                                         err, cap) != 0) {
+            return -1;
         }
     }
-    if (host->url(config, instance, "smtp:// smtps://", 0, url, sizeof url, err, cap) != 0) goto done;
+    if (host->url(config, instance, "smtp:// smtps://", 0, url, sizeof url, err, cap) != 0) return -1;
     char addr[ADDRESS_CAP];
     if (!from || strpbrk(from, "\r\n") || tend_mail_address(from, addr, sizeof addr) != 0) {
         snprintf(err, cap,
                  "connector '%s': needs \"from\", the sender's address (\"cs@example.com\" or "
                  "\"Customer Success <cs@example.com>\")",
                  instance);
-        goto done;
+        return -1;
     }
     snprintf(s->mail_from, sizeof s->mail_from, "<%s>", addr);
     if (secret_env) {
         const char *pw = host->secret(secret_env);
         if (!pw) {
             snprintf(err, cap, "connector '%s': the secret variable %s is not set", instance, secret_env);
-            goto done;
+            return -1;
         }
         if (!username) {
             snprintf(err, cap, "connector '%s': \"secret_env\" needs a \"username\" to log in with", instance);
-            goto done;
+            return -1;
         }
         s->password = tend_strdup(pw);
     } else if (username) {
         snprintf(err, cap, "connector '%s': \"username\" needs \"secret_env\", the variable holding the password",
                  instance);
-        goto done;
+        return -1;
     }
     s->url = tend_strdup(url);
     s->from = tend_strdup(from);
     s->username = tend_strdup(username);
     s->ca_file = tend_strdup(ca_file);
-    *state = s;
-    s = NULL;
-    rc = 0;
-done:
-    release(s);
-    json_decref(o);
-    return rc;
+    return 0;
+}
+
+static int configure(const tend_connector_host *host, const char *instance, const char *config, void **state,
+                     char *err, size_t cap) {
+    return tend_settings_configure(host, instance, config, sizeof(smtp_state), read_settings, release, state, err, cap);
 }
 
 static const char *field(json_t *o, const char *key) { return json_string_value(json_object_get(o, key)); }
@@ -294,11 +283,6 @@ static void classify(void *state, const tend_message *m, const tend_response *re
 }
 
 const tend_connector_type tend_connector_smtp = {
-    .abi = TEND_CONNECTOR_ABI,
-    .name = "smtp",
-    .configure = configure,
-    .prepare = prepare,
-    .classify = classify,
-    .setup_curl = setup_curl,
-    .free = release,
+    .abi = TEND_CONNECTOR_ABI, .name = "smtp",
+    .configure = configure, .prepare = prepare, .classify = classify, .setup_curl = setup_curl, .free = release,
 };

@@ -19,6 +19,7 @@
 
 #include "base/alloc.h"
 #include "connectors/builtin.h"
+#include "connectors/settings.h"
 #include "connectors/signature.h"
 
 #define MAX_KEYS 4
@@ -75,27 +76,21 @@ static int read_secrets(webhook_state *s, const char *instance, const char *env,
     return rc;
 }
 
-static int configure(const tend_connector_host *host, const char *instance, const char *config, void **state,
-                     char *err, size_t cap) {
-    json_error_t je;
-    json_t *o = json_loads(config, 0, &je), *v;
-    webhook_state *s = tend_calloc(1, sizeof *s);
+static int read_settings(const tend_connector_host *host, const char *instance, const char *config, json_t *o,
+                         void *state, char *err, size_t cap) {
+    webhook_state *s = state;
+    json_t *v;
     const char *secret_env = NULL, *key;
     char url[4096];
-    int rc = -1;
     s->host = host;
     snprintf(s->user_agent, sizeof s->user_agent, "tend/%s", host->version);
-    if (!o || !json_is_object(o)) {
-        snprintf(err, cap, "connector '%s': settings must be an object", instance);
-        goto done;
-    }
     json_object_foreach(o, key, v) {
         if (!strcmp(key, "url") || !strcmp(key, "url_env")) {
             continue; /* host->url reads them */
         } else if (!strcmp(key, "secret_env")) {
             if (!json_is_string(v) || !*json_string_value(v)) {
                 snprintf(err, cap, "connector '%s': \"%s\" must be a non-empty string", instance, key);
-                goto done;
+                return -1;
             }
             secret_env = json_string_value(v);
         } else if (!strcmp(key, "headers")) {
@@ -103,43 +98,37 @@ static int configure(const tend_connector_host *host, const char *instance, cons
             json_t *hv;
             if (!json_is_object(v)) {
                 snprintf(err, cap, "connector '%s': \"headers\" must be an object of strings", instance);
-                goto done;
+                return -1;
             }
             json_object_foreach(v, hk, hv) {
                 if (!json_is_string(hv)) {
                     snprintf(err, cap, "connector '%s': header \"%s\" must be a string", instance, hk);
-                    goto done;
+                    return -1;
                 }
             }
             s->headers = json_incref(v);
         } else if (!strcmp(key, "secret")) {
-            snprintf(err, cap,
-                     "connector '%s': secrets are read from the environment, never from the file: "
-                     "name the variable with \"secret_env\"",
-                     instance);
-            goto done;
-        } else if (!host->is_common_key(key)) {
-            snprintf(err, cap,
-                     "connector '%s': unknown setting \"%s\" (webhook takes \"url\" or \"url_env\", "
-                     "\"secret_env\", \"headers\")",
-                     instance, key);
-            goto done;
+            tend_settings_secret_in_file(instance, "secrets", "secret_env", err, cap);
+            return -1;
+        } else if (tend_settings_unknown(host, instance, "webhook", key,
+                                         "\"url\" or \"url_env\", \"secret_env\", \"headers\"", err,
+                                         cap) != 0) {
+            return -1;
         }
     }
-    if (host->url(config, instance, "http:// https://", 0, url, sizeof url, err, cap) != 0) goto done;
+    if (host->url(config, instance, "http:// https://", 0, url, sizeof url, err, cap) != 0) return -1;
     if (!secret_env) {
         snprintf(err, cap, "connector '%s': needs \"secret_env\", the variable holding its whsec_ secret", instance);
-        goto done;
+        return -1;
     }
-    if (read_secrets(s, instance, secret_env, err, cap) != 0) goto done;
+    if (read_secrets(s, instance, secret_env, err, cap) != 0) return -1;
     s->url = tend_strdup(url);
-    *state = s;
-    s = NULL;
-    rc = 0;
-done:
-    release(s);
-    json_decref(o);
-    return rc;
+    return 0;
+}
+
+static int configure(const tend_connector_host *host, const char *instance, const char *config, void **state,
+                     char *err, size_t cap) {
+    return tend_settings_configure(host, instance, config, sizeof(webhook_state), read_settings, release, state, err, cap);
 }
 
 static int prepare(void *state, const tend_message *m, tend_request *req, char *err, size_t cap) {
@@ -169,9 +158,6 @@ static int prepare(void *state, const tend_message *m, tend_request *req, char *
 }
 
 const tend_connector_type tend_connector_webhook = {
-    .abi = TEND_CONNECTOR_ABI,
-    .name = "webhook",
-    .configure = configure,
-    .prepare = prepare,
-    .free = release,
+    .abi = TEND_CONNECTOR_ABI, .name = "webhook",
+    .configure = configure, .prepare = prepare, .free = release,
 };

@@ -1,5 +1,4 @@
 /* The delivery loop (see deliver.h). */
-#include "base/alloc.h"
 #include "notify/deliver.h"
 
 #include <curl/curl.h>
@@ -11,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
+#include "base/isotime.h"
 #include "connectors/host.h"
 #include "notify/message.h"
 
@@ -85,12 +86,6 @@ typedef struct {
     size_t nrows;
 } loop;
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static double uniform(loop *l) { /* xorshift64*, for jitter */
     l->rng ^= l->rng >> 12;
     l->rng ^= l->rng << 25;
@@ -135,12 +130,8 @@ double tend_deliver_max_timeout(const tend_notify_config *cfg) {
 /* ---- finished attempts -------------------------------------------------------------- */
 
 static finished *finish(loop *l, tend_outbox_row *row) {
-    if (l->ndone == 0) l->done_since = now_s();
-    if (l->ndone == l->capdone) {
-        size_t cap = l->capdone ? 2 * l->capdone : 64;
-        finished *d = tend_realloc(l->done, cap * sizeof *d);
-        l->done = d, l->capdone = cap;
-    }
+    if (l->ndone == 0) l->done_since = tend_clock_seconds();
+    l->done = tend_grow(l->done, &l->capdone, l->ndone + 1, sizeof *l->done);
     finished *f = &l->done[l->ndone++];
     memset(f, 0, sizeof *f);
     f->row = *row; /* takes ownership */
@@ -245,11 +236,7 @@ static tend_status flush_send(loop *l, tend_error *err) {
 }
 
 static void give_back(loop *l, tend_outbox_row *row) {
-    if (l->nrelease == l->caprelease) {
-        size_t cap = l->caprelease ? 2 * l->caprelease : 64;
-        tend_outbox_row *r = tend_realloc(l->release, cap * sizeof *r);
-        l->release = r, l->caprelease = cap;
-    }
+    l->release = tend_grow(l->release, &l->caprelease, l->nrelease + 1, sizeof *l->release);
     l->release[l->nrelease++] = *row;
     memset(row, 0, sizeof *row);
 }
@@ -384,11 +371,11 @@ static void start(loop *l, tend_outbox_row *row) {
     message_of(s, &m);
     if (in->type->send) {
         tend_verdict v = {.kind = TEND_RETRY, .retry_after = -1};
-        double t0 = now_s();
+        double t0 = tend_clock_seconds();
         in->type->send(in->state, &m, &v);
         finished *f = finish(l, &s->row);
         f->a.connector = in->name;
-        f->a.latency_ms = (long)((now_s() - t0) * 1000 + 0.5);
+        f->a.latency_ms = (long)((tend_clock_seconds() - t0) * 1000 + 0.5);
         decide(l, f, in, &v);
         if (in->type->sync && v.kind == TEND_DELIVERED) {
             f->unsynced = in;
@@ -499,12 +486,7 @@ static void enqueue(loop *l, tend_outbox_row *rows, size_t n, double claimed_at)
         memmove(l->queue, l->queue + l->qhead, (l->qlen - l->qhead) * sizeof *l->queue);
         l->qlen -= l->qhead, l->qhead = 0;
     }
-    if (l->qlen + n > l->qcap) {
-        size_t cap = l->qcap ? l->qcap : 64;
-        while (cap < l->qlen + n) cap *= 2;
-        queued *q = tend_realloc(l->queue, cap * sizeof *q);
-        l->queue = q, l->qcap = cap;
-    }
+    l->queue = tend_grow(l->queue, &l->qcap, l->qlen + n, sizeof *l->queue);
     for (size_t i = 0; i < n; i++) {
         l->queue[l->qlen].row = rows[i];
         l->queue[l->qlen++].claimed_at = claimed_at;
@@ -541,7 +523,7 @@ static void sync_local(loop *l) {
  * before its answer could be recorded is given back unsent instead, as is
  * every queued row once a stop is asked for. */
 static void start_queued(loop *l, int stopping) {
-    double t = now_s();
+    double t = tend_clock_seconds();
     while (l->qhead < l->qlen && (l->inflight < l->nslots || stopping)) {
         queued *q = &l->queue[l->qhead++];
         if (stopping || t > q->claimed_at + l->start_by) give_back(l, &q->row);
@@ -583,7 +565,7 @@ static tend_status open_loop(loop *l, PGconn *c, tend_notify_config *cfg, const 
      * recorded, within its lease */
     l->start_by = lease - tend_deliver_max_timeout(cfg) - 1;
     if (l->start_by < lease / 4) l->start_by = lease / 4;
-    l->disabled_at = l->rate_at = now_s();
+    l->disabled_at = l->rate_at = tend_clock_seconds();
     snprintf(l->cutoff, sizeof l->cutoff, "%s", o->now ? o->now : "infinity");
     tend_status rc = tend_outbox_prepare(c, err);
     if (rc == TEND_OK && o->mode == TEND_DELIVER_ONCE && !o->now) { /* what is due now, by the server's clock */
@@ -619,7 +601,7 @@ static tend_status take_claim(loop *l, PGresult *r, tend_error *err) {
     if (o->mode == TEND_DELIVER_ONCE) {
         l->claiming = 0;
     } else if (!all_quiet(l)) {
-        l->next_claim = now_s() + 0.2;
+        l->next_claim = tend_clock_seconds() + 0.2;
     } else if (o->mode == TEND_DELIVER_UNTIL_EMPTY) {
         l->claiming = 0;
     } else { /* DRAIN: done when nothing is pending; else wait for the next due row */
@@ -627,7 +609,7 @@ static tend_status take_claim(loop *l, PGresult *r, tend_error *err) {
         double next_in;
         if ((rc = tend_outbox_pending(l->db, o->tenant, &pending, &next_in, err)) != TEND_OK) return rc;
         if (pending == 0) l->claiming = 0;
-        else l->next_claim = now_s() + (next_in < 1 ? (next_in > 0.05 ? next_in : 0.05) : 1);
+        else l->next_claim = tend_clock_seconds() + (next_in < 1 ? (next_in > 0.05 ? next_in : 0.05) : 1);
     }
     return TEND_OK;
 }
@@ -666,7 +648,7 @@ static void measure_rate(loop *l, double t) {
 static tend_status next_statement(loop *l, tend_error *err) {
     const tend_deliver_opts *o = l->o;
     if (l->dbs != DB_IDLE) return TEND_OK;
-    double t = now_s();
+    double t = tend_clock_seconds();
     measure_rate(l, t);
     int want = claim_size(l, l->rate);
     if (o->mode == TEND_DELIVER_ONCE && o->limit > 0 && o->limit - l->claimed < want)
@@ -712,7 +694,7 @@ static void wait_for_work(loop *l) {
     if (ready) wait_ms = 0;
     else if (l->dbs == DB_IDLE && l->ndone > 0) wait_ms = 20;
     else if (l->inflight == 0 && l->dbs == DB_IDLE) {
-        double until = l->next_claim - now_s();
+        double until = l->next_claim - tend_clock_seconds();
         wait_ms = until <= 0 ? 0 : until > 1 ? 1000 : (int)(until * 1000);
     }
     struct curl_waitfd dbfd = {.fd = PQsocket(l->db), .events = CURL_WAIT_POLLIN};
@@ -781,7 +763,7 @@ static void close_loop(loop *l) {
 tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deliver_opts *o, tend_deliver_stats *st,
                              tend_error *err) {
     memset(st, 0, sizeof *st);
-    double started = now_s();
+    double started = tend_clock_seconds();
     loop l;
     tend_status rc = open_loop(&l, c, cfg, o, st, err);
     while (rc == TEND_OK) {
@@ -795,6 +777,6 @@ tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deli
     }
     if (rc == TEND_OK) rc = wind_down(&l, err);
     close_loop(&l);
-    st->seconds = now_s() - started;
+    st->seconds = tend_clock_seconds() - started;
     return rc;
 }

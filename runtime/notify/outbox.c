@@ -426,26 +426,35 @@ tend_status tend_outbox_pending(PGconn *c, const char *tenant, long long *count,
 
 static long long affected(PGresult *r) { return strtoll(PQcmdTuples(r), NULL, 10); }
 
+/* An UPDATE with text parameters; *n the rows it changed. */
+static tend_status update(PGconn *c, const char *sql, int np, const char *const *p, long long *n, tend_error *err) {
+    PGresult *r;
+    tend_status rc = tend_outbox_query(c, sql, np, p, &r, err);
+    if (rc == TEND_OK) *n = affected(r), PQclear(r);
+    return rc;
+}
+
+/* A replayed row: a new round of attempts, due now, unleased, unheld. */
+#define NEW_ROUND                                                                                 \
+    "status = 'pending', round_start = attempts, held_by = NULL, next_attempt_at = now(),"      \
+    " lease_owner = NULL, lease_until = NULL"
+
 tend_status tend_outbox_retry(PGconn *c, long long id, int force, int *found, tend_error *err) {
     char ibuf[32];
     snprintf(ibuf, sizeof ibuf, "%lld", id);
     const char *p[2] = {ibuf, force ? "t" : "f"};
-    PGresult *r;
+    long long n = 0;
     *found = 0;
-    tend_status rc = tend_outbox_query(c,
-                                       "UPDATE outbox SET status = 'pending', round_start = attempts, held_by = NULL,"
-                                       " next_attempt_at = now(), lease_owner = NULL, lease_until = NULL,"
-                                       " sent_at = CASE WHEN status = 'sent' THEN NULL ELSE sent_at END"
-                                       " WHERE id = $1::bigint AND (status <> 'sent' OR $2::boolean)"
-                                       "   AND (lease_until IS NULL OR lease_until < now())",
-                                       2, p, &r, err);
-    if (rc != TEND_OK) return rc;
-    long long n = affected(r);
-    PQclear(r);
-    if (n > 0) {
-        *found = 1;
-        return TEND_OK;
+    tend_status rc = update(c,
+                            "UPDATE outbox SET " NEW_ROUND ", sent_at = CASE WHEN status = 'sent' THEN NULL ELSE sent_at END"
+                            " WHERE id = $1::bigint AND (status <> 'sent' OR $2::boolean)"
+                            "   AND (lease_until IS NULL OR lease_until < now())",
+                            2, p, &n, err);
+    if (rc != TEND_OK || n > 0) {
+        *found = n > 0;
+        return rc;
     }
+    PGresult *r;
     rc = tend_outbox_query(c, "SELECT status, lease_until > now() FROM outbox WHERE id = $1::bigint", 1, p, &r, err);
     if (rc != TEND_OK) return rc;
     if (PQntuples(r) == 1) *found = !strcmp(PQgetvalue(r, 0, 1), "t") ? 3 : 2;
@@ -454,26 +463,13 @@ tend_status tend_outbox_retry(PGconn *c, long long id, int force, int *found, te
 }
 
 tend_status tend_outbox_retry_dead(PGconn *c, const char *tenant, long long *n, tend_error *err) {
-    const char *p[1] = {tenant};
-    PGresult *r;
-    tend_status rc = tend_outbox_query(c,
-                                       "UPDATE outbox SET status = 'pending', round_start = attempts, held_by = NULL,"
-                                       " next_attempt_at = now(), lease_owner = NULL, lease_until = NULL"
-                                       " WHERE status = 'dead' AND ($1::text IS NULL OR tenant = $1::text)",
-                                       1, p, &r, err);
-    if (rc != TEND_OK) return rc;
-    *n = affected(r);
-    PQclear(r);
-    return TEND_OK;
+    return update(c, "UPDATE outbox SET " NEW_ROUND " WHERE status = 'dead' AND ($1::text IS NULL OR tenant = $1::text)",
+                  1, &tenant, n, err);
 }
 
 tend_status tend_outbox_enable(PGconn *c, const char *name, long long *n, tend_error *err) {
-    const char *p[1] = {name};
-    PGresult *r = NULL;
-    tend_status rc = tend_outbox_query(c,
-                                       "UPDATE outbox SET held_by = NULL, next_attempt_at = now(), round_start = attempts"
-                                       " WHERE held_by = $1::text AND status = 'pending'",
-                                       1, p, &r, err);
-    if (rc == TEND_OK) *n = affected(r), PQclear(r);
-    return rc;
+    return update(c,
+                  "UPDATE outbox SET held_by = NULL, next_attempt_at = now(), round_start = attempts"
+                  " WHERE held_by = $1::text AND status = 'pending'",
+                  1, &name, n, err);
 }

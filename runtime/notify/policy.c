@@ -2,13 +2,13 @@
  * (AT TIME ZONE) and the counting; C decides row by row, oldest intent
  * first, so a row one cap stops does not use up another cap's room. */
 #define _GNU_SOURCE
-#include "base/alloc.h"
 #include "notify/policy.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "eval/playbook.h"
 #include "store/db.h"
 

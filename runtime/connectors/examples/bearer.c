@@ -82,12 +82,8 @@ static void release(void *state) {
 }
 
 static const tend_connector_type bearer_type = {
-    .abi = TEND_CONNECTOR_ABI,
-    .name = "bearer",
-    .configure = configure,
-    .prepare = prepare,
-    .classify = classify,
-    .free = release,
+    .abi = TEND_CONNECTOR_ABI, .name = "bearer",
+    .configure = configure, .prepare = prepare, .classify = classify, .free = release,
 };
 
 const tend_connector_type *tend_connector_entry(int abi) { return abi == TEND_CONNECTOR_ABI ? &bearer_type : NULL; }
