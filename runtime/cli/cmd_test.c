@@ -1,5 +1,7 @@
 /* tend test: busted specs in a trusted harness state (see lua/harness.h). */
+#define _DEFAULT_SOURCE /* fts */
 #include <dirent.h>
+#include <fts.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,27 +64,23 @@ static int calls_describe(const char *path) {
  * by its content but not by its name would silently not run. Reports each
  * such file on stderr; returns how many. Support modules (no describe) are
  * fine. */
-static int misnamed_specs(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return 0;
+static int misnamed_specs(char *dir) {
+    char *roots[] = {dir, NULL};
+    FTS *walk = fts_open(roots, FTS_PHYSICAL | FTS_NOCHDIR, NULL);
     int bad = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        size_t n = strlen(e->d_name);
-        if (is_dir(path)) {
-            bad += misnamed_specs(path);
-        } else if (n > 4 && !strcmp(e->d_name + n - 4, ".lua") &&
-                   !(n > 9 && !strcmp(e->d_name + n - 9, "_spec.lua")) && calls_describe(path)) {
+    for (FTSENT *e; walk && (e = fts_read(walk));) {
+        size_t n = e->fts_namelen;
+        if (e->fts_level > 0 && e->fts_name[0] == '.') {
+            if (e->fts_info == FTS_D) fts_set(walk, e, FTS_SKIP);
+        } else if (e->fts_info == FTS_F && n > 4 && !strcmp(e->fts_name + n - 4, ".lua") &&
+                   !(n > 9 && !strcmp(e->fts_name + n - 9, "_spec.lua")) && calls_describe(e->fts_path)) {
             fprintf(stderr, "tend test: %s: a spec (it calls describe) whose name does not end in _spec.lua: "
                             "busted would not run it; rename it\n",
-                    path);
+                    e->fts_path);
             bad++;
         }
     }
-    closedir(d);
+    if (walk) fts_close(walk);
     return bad;
 }
 
