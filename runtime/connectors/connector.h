@@ -39,7 +39,8 @@ typedef struct {
                                the same on every attempt (receivers dedupe by it) */
     const char *tenant;
     const char *account_id;
-    const char *kind;       /* the intent's kind: email, notify, webhook */
+    const char *kind;       /* the intent's kind, one stdlib/tend/intents.lua queues:
+                               email, notify, webhook, or one added there */
     const char *key;        /* the intent's dedupe key */
     long long outbox_id;
     int attempt;            /* 1 for the first attempt of this row */
