@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/cron.h"
 #include "base/isotime.h"
 #include "cli/cli.h"
-#include "sched/cron.h"
 
 #define COUNT_MAX 10000
 

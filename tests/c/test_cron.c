@@ -5,11 +5,11 @@
  * names that cannot leave the zone folder, and TZif files that lie. */
 #include <stdlib.h>
 
+#include "base/cron.h"
 #include "base/isotime.h"
+#include "base/zone.h"
 #include "check.h"
 #include "cron_cases.h"
-#include "sched/cron.h"
-#include "sched/zone.h"
 
 static int64_t at(const char *iso) {
     int64_t t = 0;

@@ -1,13 +1,13 @@
 /* What cron.c needs from a zone beyond cron.h: where its offset changes.
  * The zone itself (zone.c) reads a TZif file (RFC 8536) and the POSIX TZ
  * string of its footer. */
-#ifndef TEND_SCHED_ZONE_H
-#define TEND_SCHED_ZONE_H
+#ifndef TEND_BASE_ZONE_H
+#define TEND_BASE_ZONE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sched/cron.h"
+#include "base/cron.h"
 
 /* The first instant strictly after t where the zone's offset may change,
  * and the offset from then on. Returns 0 when the offset never changes

@@ -2,7 +2,7 @@
  * versions 1-3) gives the transitions, and the POSIX TZ string of its
  * footer the rule for every time after the last one. The process's TZ and
  * localtime() are never used, so zones are plain values any thread may read. */
-#include "sched/zone.h"
+#include "base/zone.h"
 
 #include <errno.h>
 #include <stdio.h>

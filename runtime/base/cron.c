@@ -3,7 +3,7 @@
  * wall times: a wall time the clocks skip is read with the offset before
  * the change (shifted forward by the gap), a repeated one at its first
  * instant; next() is the earliest such instant after a given one. */
-#include "sched/cron.h"
+#include "base/cron.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "base/isotime.h"
-#include "sched/zone.h"
+#include "base/zone.h"
 
 struct tend_cron {
     uint64_t minute; /* bit n: minute n (0-59) */
