@@ -41,7 +41,7 @@ static const cron_field fields[5] = {
     {"hour", 0, 23, NULL, "an hour 0-23"},
     {"day-of-month", 1, 31, NULL, "a day of the month 1-31"},
     {"month", 1, 12, month_names, "a month 1-12 or jan-dec"},
-    {"day-of-week", 0, 7, wday_names, "a weekday 0-7 (0 and 7 are Sunday) or sun-sat"},
+    {"day-of-week", 0, 7, wday_names, "a weekday 0-7 or sun-sat"},
 };
 
 static const struct {
