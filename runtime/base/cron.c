@@ -281,7 +281,13 @@ static int64_t wall_instant(const tend_zone *z, int64_t wall) {
     return wall - off;
 }
 
+/* Years 1-9999: what ISO-8601 can print, and far from overflowing. */
+#define CRON_FIRST ((int64_t)-62135596800)
+#define CRON_LAST ((int64_t)253402300799)
+
 tend_status tend_cron_next(const tend_cron *c, const tend_zone *z, int64_t after, int64_t *next, tend_error *err) {
+    if (after < CRON_FIRST || after > CRON_LAST - 3 * 366 * 86400)
+        return tend_fail(err, TEND_EUSAGE, "cron: %lld is outside the years 1-9996", (long long)after);
     int32_t omin, omax;
     tend_zone_offset_range(z, &omin, &omax);
     /* Wall times are not monotonic in instants around a change (02:30 skipped

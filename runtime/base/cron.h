@@ -38,9 +38,9 @@ void tend_zone_free(tend_zone *z);
 const char *tend_zone_name(const tend_zone *z);
 
 /* The first occurrence strictly after `after` (UTC seconds since the epoch)
- * in zone z (NULL = UTC), with the DST rules above applied. Fails
- * (TEND_EPLAYBOOK) only for an expression that never matches, such as
- * "0 0 30 2 *". */
+ * in zone z (NULL = UTC), with the DST rules above applied. Fails with
+ * TEND_EUSAGE for an `after` outside the years 1-9996, and TEND_EPLAYBOOK
+ * for an expression that never matches (tend_cron_parse refuses those). */
 tend_status tend_cron_next(const tend_cron *c, const tend_zone *z, int64_t after,
                            int64_t *next, tend_error *err);
 

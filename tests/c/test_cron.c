@@ -234,8 +234,80 @@ static void bad_tzif(void) {
     tend_zone_free(z);
 }
 
+/* Until tests/fuzz exists: a fixed-seed mutation loop over a real TZif file
+ * and over expressions built from cron's alphabet. Nothing may crash, hang
+ * or read out of bounds (run under ASan); whatever parses must answer. */
+static uint64_t rng = 0x9E3779B97F4A7C15u;
+static uint64_t next_rand(void) {
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return rng;
+}
+
+static void mutations(void) {
+    FILE *f = fopen("/usr/share/zoneinfo/America/New_York", "rb");
+    unsigned char orig[8192], buf[8192];
+    size_t len = f ? fread(orig, 1, sizeof orig, f) : 0;
+    if (f) fclose(f);
+    CHECK(len > 100);
+    int parsed = 0;
+    for (int round = 0; round < 3000 && len; round++) {
+        memcpy(buf, orig, len);
+        size_t n = len;
+        for (int k = 1 + (int)(next_rand() % 4); k > 0; k--) buf[next_rand() % n] = (unsigned char)next_rand();
+        if (round % 3 == 0) n = next_rand() % len; /* truncated too */
+        tend_zone *z = NULL;
+        tend_error err = {0};
+        if (tend_zone_parse("fuzz", buf, n, &z, &err) == TEND_OK) {
+            parsed++;
+            int64_t t = (int64_t)(next_rand() % 4000000000u) - 1000000000;
+            (void)tend_zone_offset(z, t);
+            tend_cron *c = NULL;
+            if (tend_cron_parse("*/7 1-3 * * *", &c, &err) == TEND_OK) {
+                int64_t nx;
+                CHECK(tend_cron_next(c, z, t, &nx, &err) != TEND_OK || nx > t);
+            }
+            tend_cron_free(c);
+            tend_zone_free(z);
+        } else CHECK(z == NULL && err.msg[0]);
+    }
+    CHECK(parsed > 0);
+    static const char alphabet[] = "0123456789*/-, @abcdefghijklmnopqrstuvwxyz\t";
+    int ok = 0;
+    for (int round = 0; round < 20000; round++) {
+        char expr[40];
+        size_t n = next_rand() % (sizeof expr - 1);
+        for (size_t i = 0; i < n; i++) expr[i] = alphabet[next_rand() % (sizeof alphabet - 1)];
+        expr[n] = 0;
+        if (round % 2) { /* mostly well-formed: five fields of digits and operators */
+            int lo = (int)(next_rand() % 62), d1 = 1 + (int)(next_rand() % 31);
+            snprintf(expr, sizeof expr, "%d-%d */%d %d-%d * %d,%d", lo, lo + (int)(next_rand() % 8),
+                     (int)(next_rand() % 25), d1, d1 + (int)(next_rand() % 5), (int)(next_rand() % 9),
+                     (int)(next_rand() % 8));
+        }
+        tend_cron *c = NULL;
+        tend_error err = {0};
+        if (tend_cron_parse(expr, &c, &err) == TEND_OK) {
+            int64_t nx;
+            ok++;
+            CHECK(tend_cron_next(c, NULL, 1795312800, &nx, &err) == TEND_OK && nx > 1795312800);
+        } else CHECK(c == NULL && strstr(err.msg, "cron"));
+        tend_cron_free(c);
+    }
+    CHECK(ok > 0);
+    printf("mutations: %d of 3000 damaged zone files parsed, %d of 20000 expressions\n", parsed, ok);
+    /* Instants tend cannot print are refused, not overflowed. */
+    tend_cron *c = NULL;
+    tend_error err = {0};
+    int64_t nx;
+    CHECK(tend_cron_parse("@daily", &c, &err) == TEND_OK);
+    CHECK(tend_cron_next(c, NULL, INT64_MAX, &nx, &err) == TEND_EUSAGE);
+    CHECK(tend_cron_next(c, NULL, INT64_MIN, &nx, &err) == TEND_EUSAGE);
+    tend_cron_free(c);
+}
+
 int main(void) {
     table();
+    mutations();
     dst_rules();
     dom_dow();
     errors();
