@@ -6,6 +6,18 @@
 #include "base/cron.h"
 #include "lua/modules.h"
 
+/* true, or nil + the message of a failed status (STYLE 6: what a playbook
+ * got wrong is an answer, not an error). */
+static int answer(lua_State *L, tend_status st, const tend_error *err) {
+    if (st) {
+        lua_pushnil(L);
+        lua_pushstring(L, err->msg);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* check(expr) -> true, or nil + "cron \"…\": hour: 25 is out of range 0-23 (…)" */
 static int l_check(lua_State *L) {
     const char *expr = luaL_checkstring(L, 1);
@@ -13,13 +25,7 @@ static int l_check(lua_State *L) {
     tend_error err = {0};
     tend_status st = tend_cron_parse(expr, &c, &err);
     tend_cron_free(c); /* before anything that can raise */
-    if (st) {
-        lua_pushnil(L);
-        lua_pushstring(L, err.msg);
-        return 2;
-    }
-    lua_pushboolean(L, 1);
-    return 1;
+    return answer(L, st, &err);
 }
 
 /* check_zone(name) -> true, or nil + "time zone 'X': unknown (…)" */
@@ -29,13 +35,7 @@ static int l_check_zone(lua_State *L) {
     tend_error err = {0};
     tend_status st = tend_zone_load(name, &z, &err);
     tend_zone_free(z);
-    if (st) {
-        lua_pushnil(L);
-        lua_pushstring(L, err.msg);
-        return 2;
-    }
-    lua_pushboolean(L, 1);
-    return 1;
+    return answer(L, st, &err);
 }
 
 /* next(expr, zone, after) -> the first occurrence after `after` (epoch
@@ -55,11 +55,7 @@ static int l_next(lua_State *L) {
     if (!st) tend_zone_format(z, next, text);
     tend_cron_free(c);
     tend_zone_free(z);
-    if (st) {
-        lua_pushnil(L);
-        lua_pushstring(L, err.msg);
-        return 2;
-    }
+    if (st) return answer(L, st, &err);
     lua_pushinteger(L, (lua_Integer)next);
     lua_pushstring(L, text);
     return 2;
