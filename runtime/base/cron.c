@@ -204,8 +204,6 @@ tend_status tend_cron_parse(const char *expr, tend_cron **out, tend_error *err) 
 
 void tend_cron_free(tend_cron *c) { free(c); }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 static int day_matches(const tend_cron *c, int64_t days, unsigned d) {
     int wday = (int)(((days % 7) + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
     int dom = c->dom >> d & 1, dow = c->dow >> wday & 1;
@@ -222,7 +220,7 @@ static int bit_from(uint64_t bits, int from) {
 /* The first matching wall time (local seconds, as if UTC) at or after
  * wall; days_possible() guarantees one within a few years. */
 static int wall_next(const tend_cron *c, int64_t wall, int64_t *out) {
-    int64_t mins = floor_div(wall + 59, 60), days = floor_div(mins, 1440);
+    int64_t mins = tend_floor_div(wall + 59, 60), days = tend_floor_div(mins, 1440);
     int hour = (int)(mins - days * 1440) / 60, minute = (int)(mins - days * 1440) % 60;
     int64_t y;
     unsigned m, d;

@@ -91,10 +91,10 @@ int tend_time_parse(const char *s, size_t len, int64_t *epoch) {
     return 0;
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t tend_floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 void tend_time_format(int64_t epoch, char out[21]) {
-    int64_t days = floor_div(epoch, 86400), rem = epoch - days * 86400, y;
+    int64_t days = tend_floor_div(epoch, 86400), rem = epoch - days * 86400, y;
     unsigned m, d;
     tend_civil_from_days(days, &y, &m, &d);
     /* Years outside 0..9999 are clamped: ISO-8601 without extensions. */
@@ -106,7 +106,7 @@ void tend_time_format(int64_t epoch, char out[21]) {
 void tend_date_format(int64_t epoch, char out[11]) {
     int64_t y;
     unsigned m, d;
-    tend_civil_from_days(floor_div(epoch, 86400), &y, &m, &d);
+    tend_civil_from_days(tend_floor_div(epoch, 86400), &y, &m, &d);
     int yy = y < 0 ? 0 : y > 9999 ? 9999 : (int)y;
     snprintf(out, 11, "%04d-%02u-%02u", yy, m % 13, d % 32);
 }

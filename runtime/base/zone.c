@@ -11,23 +11,10 @@
 #include <sys/stat.h>
 
 #include "base/isotime.h"
+#include "base/tzrule.h"
 
 #define ZONE_NAME_MAX 128
 #define ZONE_FILE_MAX (1024 * 1024)
-
-/* A day of the year in a POSIX TZ rule: Jn (1-365, no Feb 29), n (0-365),
- * or Mm.w.d (day d of week w of month m, w = 5 the last). */
-typedef struct {
-    char kind; /* 'J', 'N' or 'M' */
-    int day, month, week, wday;
-    int32_t secs; /* local time of day of the change, -167h..167h */
-} zone_date;
-
-typedef struct {
-    int present, has_dst;
-    int32_t std_off, dst_off; /* UTC offsets, east positive */
-    zone_date start, end;     /* start in standard time, end in daylight time */
-} zone_rule;
 
 struct tend_zone {
     char name[ZONE_NAME_MAX];
@@ -35,156 +22,9 @@ struct tend_zone {
     int64_t *trans;       /* ascending UTC instants */
     unsigned char *index; /* type in effect from trans[i] */
     int32_t *utoff;       /* per type */
-    zone_rule rule;       /* after the last transition */
+    tend_tz_rule rule;    /* after the last transition */
     int32_t off_min, off_max;
 };
-
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-/* ---- the POSIX TZ string ------------------------------------------------------------- */
-
-static const char *tz_name(const char *s) {
-    if (*s == '<') {
-        const char *e = strchr(s, '>');
-        return e && e - s >= 4 ? e + 1 : NULL;
-    }
-    const char *p = s;
-    while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')) p++;
-    return p - s >= 3 ? p : NULL;
-}
-
-/* [+-]hh[:mm[:ss]] with hours up to max_h; returns the end or NULL. */
-static const char *tz_hms(const char *s, int max_h, int32_t *out) {
-    int sign = 1, h = 0, m = 0, sec = 0, n = 0;
-    if (*s == '+' || *s == '-') sign = *s++ == '-' ? -1 : 1;
-    while (*s >= '0' && *s <= '9' && n < 3) h = h * 10 + (*s++ - '0'), n++;
-    if (!n || h > max_h) return NULL;
-    for (int part = 0; part < 2 && *s == ':'; part++) {
-        s++;
-        if (s[0] < '0' || s[0] > '5' || s[1] < '0' || s[1] > '9') return NULL;
-        int v = (s[0] - '0') * 10 + (s[1] - '0');
-        if (part == 0) m = v;
-        else sec = v;
-        s += 2;
-    }
-    *out = sign * (h * 3600 + m * 60 + sec);
-    return s;
-}
-
-static const char *tz_number(const char *s, int lo, int hi, int *out) {
-    int v = 0, n = 0;
-    while (*s >= '0' && *s <= '9' && n < 4) v = v * 10 + (*s++ - '0'), n++;
-    if (!n || v < lo || v > hi) return NULL;
-    *out = v;
-    return s;
-}
-
-static const char *tz_date(const char *s, zone_date *d) {
-    memset(d, 0, sizeof *d);
-    d->secs = 7200; /* 02:00 by default */
-    if (*s == 'J') {
-        d->kind = 'J';
-        s = tz_number(s + 1, 1, 365, &d->day);
-    } else if (*s == 'M') {
-        d->kind = 'M';
-        s = tz_number(s + 1, 1, 12, &d->month);
-        if (s && *s == '.') s = tz_number(s + 1, 1, 5, &d->week);
-        else s = NULL;
-        if (s && *s == '.') s = tz_number(s + 1, 0, 6, &d->wday);
-        else s = NULL;
-    } else {
-        d->kind = 'N';
-        s = tz_number(s, 0, 365, &d->day);
-    }
-    if (s && *s == '/') s = tz_hms(s + 1, 167, &d->secs);
-    return s;
-}
-
-/* "<-03>3", "EST5EDT,M3.2.0,M11.1.0", "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0". */
-static int tz_parse(const char *s, zone_rule *r) {
-    int32_t off;
-    memset(r, 0, sizeof *r);
-    if (!(s = tz_name(s)) || !(s = tz_hms(s, 24, &off))) return -1;
-    r->std_off = r->dst_off = -off; /* POSIX offsets are west-positive */
-    r->present = 1;
-    if (!*s) return 0;
-    if (!(s = tz_name(s))) return -1;
-    r->has_dst = 1;
-    r->dst_off = r->std_off + 3600;
-    if (*s && *s != ',') {
-        if (!(s = tz_hms(s, 24, &off))) return -1;
-        r->dst_off = -off;
-    }
-    if (!*s) { /* no rule: the US rule, as glibc assumes */
-        s = ",M3.2.0,M11.1.0";
-    }
-    if (*s != ',' || !(s = tz_date(s + 1, &r->start)) || *s != ',' || !(s = tz_date(s + 1, &r->end))) return -1;
-    return *s ? -1 : 0;
-}
-
-/* The instant (UTC) of date d in year y, its local time read with offset off. */
-static int64_t rule_instant(const zone_date *d, int64_t y, int32_t off) {
-    int64_t jan1 = tend_days_from_civil(y, 1, 1), day;
-    int leap = tend_days_in_month(y, 2) == 29;
-    if (d->kind == 'J') day = jan1 + d->day - 1 + (leap && d->day >= 60);
-    else if (d->kind == 'N') day = jan1 + d->day;
-    else {
-        int64_t first = tend_days_from_civil(y, (unsigned)d->month, 1);
-        int wday1 = (int)((first % 7 + 7 + 4) % 7); /* 1970-01-01 was a Thursday */
-        day = first + (d->wday - wday1 + 7) % 7 + (int64_t)(d->week - 1) * 7;
-        while (day >= first + tend_days_in_month(y, d->month)) day -= 7;
-    }
-    return day * 86400 + d->secs - off;
-}
-
-typedef struct {
-    int64_t at;
-    int to_dst;
-} rule_change;
-
-/* The changes of years y-1..y+1, in time order; at one instant an end sorts
- * before a start, so a zone on daylight time all year stays on it. */
-static void rule_changes(const zone_rule *r, int64_t y, rule_change out[6]) {
-    for (int i = 0; i < 3; i++) {
-        out[2 * i] = (rule_change){rule_instant(&r->start, y - 1 + i, r->std_off), 1};
-        out[2 * i + 1] = (rule_change){rule_instant(&r->end, y - 1 + i, r->dst_off), 0};
-    }
-    for (int i = 1; i < 6; i++)
-        for (int j = i; j > 0 && (out[j].at < out[j - 1].at || (out[j].at == out[j - 1].at && !out[j].to_dst));
-             j--) {
-            rule_change tmp = out[j];
-            out[j] = out[j - 1], out[j - 1] = tmp;
-        }
-}
-
-static int64_t year_of(int64_t t) {
-    int64_t y;
-    unsigned m, d;
-    tend_civil_from_days(floor_div(t, 86400), &y, &m, &d);
-    return y;
-}
-
-static int32_t rule_offset(const zone_rule *r, int64_t t) {
-    if (!r->has_dst) return r->std_off;
-    rule_change ch[6];
-    rule_changes(r, year_of(t), ch);
-    int dst = !ch[0].to_dst; /* before the first change: the state it leaves */
-    for (int i = 0; i < 6 && ch[i].at <= t; i++) dst = ch[i].to_dst;
-    return dst ? r->dst_off : r->std_off;
-}
-
-static int rule_after(const zone_rule *r, int64_t t, int64_t *when, int32_t *offset) {
-    if (!r->has_dst) return 0;
-    rule_change ch[6];
-    rule_changes(r, year_of(t), ch);
-    for (int i = 0; i < 6; i++)
-        if (ch[i].at > t) {
-            *when = ch[i].at;
-            *offset = ch[i].to_dst ? r->dst_off : r->std_off;
-            return 1;
-        }
-    return 0;
-}
 
 /* ---- the zone ------------------------------------------------------------------------ */
 
@@ -203,7 +43,7 @@ int tend_zone_offset(const tend_zone *z, int64_t t) {
     if (!z) return 0;
     ptrdiff_t i = trans_at(z, t);
     if (z->rule.present && (size_t)(i + 1) == z->ntrans && (z->ntrans == 0 || t > z->trans[i]))
-        return rule_offset(&z->rule, t);
+        return tend_tz_rule_offset(&z->rule, t);
     return z->utoff[i < 0 ? 0 : z->index[i]]; /* before the first transition: type 0 (RFC 8536 3.2) */
 }
 
@@ -215,7 +55,7 @@ int tend_zone_transition_after(const tend_zone *z, int64_t t, int64_t *when, int
         *offset = z->utoff[z->index[i + 1]];
         return 1;
     }
-    return z->rule.present ? rule_after(&z->rule, t, when, offset) : 0;
+    return z->rule.present ? tend_tz_rule_after(&z->rule, t, when, offset) : 0;
 }
 
 void tend_zone_offset_range(const tend_zone *z, int32_t *min, int32_t *max) {
@@ -229,8 +69,8 @@ void tend_zone_format(const tend_zone *z, int64_t t, char out[TEND_ZONE_TIME_MAX
     int32_t off = tend_zone_offset(z, t);
     int64_t local = t + off, y;
     unsigned mo, d;
-    tend_civil_from_days(floor_div(local, 86400), &y, &mo, &d);
-    int64_t s = local - floor_div(local, 86400) * 86400;
+    tend_civil_from_days(tend_floor_div(local, 86400), &y, &mo, &d);
+    int64_t s = local - tend_floor_div(local, 86400) * 86400;
     int32_t a = off < 0 ? -off : off;
     int n = snprintf(out, TEND_ZONE_TIME_MAX, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", (long long)y, mo, d,
                      (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60), off < 0 ? '-' : '+', (int)(a / 3600),
@@ -375,7 +215,7 @@ tend_status tend_zone_parse(const char *name, const unsigned char *data, size_t 
         }
         memcpy(tz, data + at + 1, n);
         tz[n] = 0;
-        if (n && tz_parse(tz, &z->rule)) {
+        if (n && tend_tz_rule_parse(tz, &z->rule)) {
             why = "unreadable TZ string in the footer";
             goto fail;
         }
