@@ -23,6 +23,12 @@ int tend_duration_parse(const char *s, int64_t *seconds);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
 int64_t tend_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* Its inverse: the date of a day number. */
+void tend_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+/* a / b rounded towards minus infinity (days of an instant before 1970). */
+int64_t tend_floor_div(int64_t a, int64_t b);
+/* 28-31 days in month m (1-12) of year y. */
+int tend_days_in_month(int64_t y, int m);
 
 /* Seconds on the monotonic clock: for durations and progress, never dates. */
 double tend_clock_seconds(void);
