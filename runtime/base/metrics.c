@@ -289,7 +289,15 @@ static void escaped(tend_buf *b, const char *s, int quote) {
 static void number(tend_buf *b, double v) {
     if (isinf(v)) tend_buf_adds(b, v > 0 ? "+Inf" : "-Inf");
     else if (v == floor(v) && fabs(v) < 9007199254740992.0) tend_buf_printf(b, "%.0f", v);
-    else tend_buf_printf(b, "%.17g", v);
+    else {
+        /* the shortest text that reads back as the same double */
+        char tmp[40];
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+            if (prec == 17 || strtod(tmp, NULL) == v) break;
+        }
+        tend_buf_adds(b, tmp);
+    }
 }
 
 /* name{a="x",b="y"[,le="…"]} value */

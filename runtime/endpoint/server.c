@@ -396,13 +396,13 @@ tend_status tend_endpoint_start(const tend_endpoint_config *cfg, tend_endpoint *
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO |
                          MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) | (e->cert ? MHD_USE_TLS : 0);
     if (e->cert)
-        e->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, e, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, e, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
+        e->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, e, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, e,
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
                                 e, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_HTTPS_MEM_CERT, e->cert,
                                 MHD_OPTION_HTTPS_MEM_KEY, e->key, MHD_OPTION_END);
     else
-        e->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, e, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, e, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error,
+        e->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, e, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, e,
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
                                 e, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60, MHD_OPTION_END);
     if (!e->d) {
         st = tend_fail(err, TEND_EIO, "cannot listen on %s%s", cfg->listen,
