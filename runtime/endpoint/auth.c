@@ -21,10 +21,8 @@ struct tend_auth {
 };
 
 static char *dupn(const char *s, size_t n) {
-    char *d = malloc(n + 1);
+    char *d = strndup(s, n);
     if (!d) abort();
-    memcpy(d, s, n);
-    d[n] = 0;
     return d;
 }
 

@@ -56,7 +56,7 @@ static int by_line(const void *a, const void *b) {
 }
 
 static void answer_json(tend_buf *b, const tend_ingest_stats *st, rejections *rs) {
-    qsort(rs->r, rs->n, sizeof *rs->r, by_line);
+    if (rs->n) qsort(rs->r, rs->n, sizeof *rs->r, by_line);
     tend_buf_printf(b, "{\"read\":%zu,\"stored\":%zu,\"unchanged\":%zu,\"rejected\":%zu,\"errors\":[", st->read,
                     st->stored, st->unchanged, st->rejected);
     for (size_t i = 0; i < rs->n && i < MAX_LISTED; i++) {
