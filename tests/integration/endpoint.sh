@@ -246,6 +246,10 @@ grep -q "shorter than 16" "$tmp/err" || fail "the short token's message: $(cat "
 grep -q short "$tmp/err" && ! grep -q 'acme:short' "$tmp/err" || fail "the token list is echoed: $(cat "$tmp/err")"
 "$TEND" endpoint --listen nowhere 2>"$tmp/err"
 same "$?" 2 "a bad address"
+for o in listen max-body db-connections tls-cert tls-key log-format log-level; do
+  "$TEND" help endpoint | grep -q -- "--$o" || fail "tend help endpoint misses --$o"
+done
+"$TEND" help endpoint | grep -q 'TEND_ENDPOINT_TOKENS' || fail "tend help endpoint does not say where tokens come from"
 
 # --- stop, and the logs
 kill -TERM "$main_pid"
