@@ -10,7 +10,10 @@
 # prometheus_client's parser with counters equal to the database's,
 # /readyz false while the database is down and true after it returns, TLS,
 # and the logs parsed as JSON Lines. The endpoint and the server are
-# stopped even when a check fails.
+# stopped even when a check fails. `promtool check metrics` runs too when
+# promtool is on the PATH (Debian ships it only inside the whole prometheus
+# server package, about 96 MB, which deploy/deps.sh does not install; the
+# naming conventions it checks are checked by endpoint_check.py instead).
 # Run from the repository root: endpoint.sh TEND
 set -uo pipefail
 TEND=$1
