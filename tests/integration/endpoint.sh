@@ -5,7 +5,7 @@
 # JSON array and a single object, a wrong or missing token (401, logged
 # without the token), an oversized body (413, declared or chunked), an
 # Idempotency-Key repeated (nothing stored twice, the first answer back; the
-# key with another body 422), an account naming another tenant, 32
+# key with another body 422; eight posts racing with one key), an account naming another tenant, 32
 # concurrent posters storing every line exactly once, /metrics parsed by
 # prometheus_client's parser with counters equal to the database's,
 # /readyz false while the database is down and true after it returns, TLS,
@@ -190,6 +190,21 @@ same "$(sql "SELECT count(*), count(DISTINCT (account_id, at)) FROM events WHERE
   "32 posters: every line stored exactly once"
 stored_sum=$(cat "$tmp"/par/*.ans1 | $PY -c 'import sys,json; print(sum(json.loads(l)["stored"] for l in sys.stdin))')
 same "$stored_sum" 3200 "the answers count every line once"
+
+# --- 8 posts racing with one key and one body: one stores, the others get its answer
+for i in $(seq 25); do
+  printf '{"account_id":"race","type":"ping","at":"2026-11-21T10:00:%02dZ"}\n' "$i"
+done >"$tmp/race.jsonl"
+for r in $(seq 8); do
+  curl -s -o "$tmp/race.ans$r" -D "$tmp/race.hdr$r" -H "Authorization: Bearer $ACME" -H 'Idempotency-Key: race-1' \
+    --data-binary "@$tmp/race.jsonl" "$BASE/v1/events" &
+  pids+=($!)
+done
+wait "${pids[@]:1}" 2>/dev/null
+pids=("$epid")
+same "$(grep -li '^Idempotent-Replayed: true' "$tmp"/race.hdr* | wc -l)" 7 "racing posts answered by the first"
+same "$(cat "$tmp"/race.ans* | sort -u | wc -l)" 1 "racing posts got one answer"
+same "$(sql "SELECT count(*) FROM events WHERE account_id = 'race'")" 25 "racing posts stored once"
 
 # --- /metrics: parsed by prometheus_client, counters equal to the database's
 sql "INSERT INTO outbox (tenant, dedupe_key, account_id, kind, connector, payload, status) VALUES
