@@ -2,15 +2,21 @@
 # needs when any is missing (safe to run twice: it checks first).
 # postgresql: the distribution's server (postgresql-15 on Debian 12) for the
 # embedded cluster of `tend db up` (initdb, pg_ctl, psql, the postgres user).
+# libmicrohttpd-dev: GNU libmicrohttpd, the HTTP server of the endpoint.
 TEND_PACKAGES=(cmake make gcc pkg-config lua5.4 liblua5.4-dev libjansson-dev libcurl4-openssl-dev
-               libpq-dev libssl-dev lua-busted lua-cjson postgresql tzdata)
+               libpq-dev libssl-dev lua-busted lua-cjson postgresql tzdata libmicrohttpd-dev)
 # For the tests only (deploy/test.sh): nodejs and npm, to verify tend's
 # webhook signatures with the Standard Webhooks reference library for
 # JavaScript (tests/integration/swh, installed there by the test with
 # `npm ci`); python3-aiosmtpd and openssl, for the smtp connector's test
 # against a real SMTP server (tests/integration/smtp_sink.py) with a
-# throwaway certificate.
-TEND_TEST_PACKAGES=(nodejs python3-aiosmtpd openssl)
+# throwaway certificate. For the endpoint's tests (tests/integration/endpoint*.sh,
+# tests/bench/endpoint): curl, python3-prometheus-client (the Prometheus
+# text parser /metrics is checked with), python3-yaml and python3-jsonschema
+# (deploy/'s Kubernetes manifests), systemd (systemd-analyze verify of
+# deploy/'s units), wrk (the endpoint's benchmark).
+TEND_TEST_PACKAGES=(nodejs python3-aiosmtpd openssl curl python3-prometheus-client python3-yaml
+                    python3-jsonschema systemd wrk)
 
 # npm comes with some builds of the nodejs package and separately with
 # Debian's: installs the npm package only when no npm is there.

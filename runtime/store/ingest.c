@@ -698,13 +698,28 @@ static tend_status send_copy(tend_ingest *in, PGconn *c, tend_error *err) {
 
 /* ---- the whole ingest ------------------------------------------------------ */
 
+/* JSON Lines from memory (opts.data): the reader reads a memory stream,
+ * which is not a regular file, so it never takes first_load's second pass. */
+static tend_status open_memory(tend_ingest *in, tend_error *err) {
+    static const char empty[] = "\n"; /* fmemopen refuses a size of 0 */
+    const char *name = in->o.path ? in->o.path : "body";
+    if (in->o.format == TEND_FMT_CSV) return tend_fail(err, TEND_EUSAGE, "%s: only JSON Lines from memory", name);
+    memset(&in->r, 0, sizeof in->r);
+    in->r.path = name;
+    in->r.format = TEND_FMT_JSONL;
+    in->r.f = in->o.data_len ? fmemopen((void *)in->o.data, in->o.data_len, "r") : fmemopen((void *)empty, 1, "r");
+    if (!in->r.f) return tend_fail(err, TEND_EIO, "%s: %s", name, strerror(errno));
+    in->r.owns_file = 1;
+    return TEND_OK;
+}
+
 tend_status tend_ingest_open(tend_ingest **out, const tend_ingest_opts *o, tend_error *err) {
     *out = NULL;
     tend_ingest *in = tend_calloc(1, sizeof *in);
     in->o = *o;
     if (!in->o.tenant || !*in->o.tenant) in->o.tenant = "default";
     if (!in->o.report) in->o.report = stderr;
-    tend_status st = tend_reader_open(&in->r, o->path, o->format, err);
+    tend_status st = o->data ? open_memory(in, err) : tend_reader_open(&in->r, o->path, o->format, err);
     if (st != TEND_OK) {
         free(in);
         return st;
@@ -775,7 +790,8 @@ static tend_status stream(tend_ingest *in, PGconn *c, tend_ingest_stats *st, siz
         } else {
             in->copy.len = mark; /* drop the partial row */
             st->rejected++;
-            if (!in->quiet) fprintf(in->o.report, "%s:%ld: %s\n", in->r.path, line, e.msg);
+            if (!in->quiet && in->o.reject) in->o.reject(in->o.reject_ud, line, e.msg);
+            else if (!in->quiet) fprintf(in->o.report, "%s:%ld: %s\n", in->r.path, line, e.msg);
         }
         if (in->copy.len >= COPY_CHUNK) {
             tend_status s = send_copy(in, c, err);
@@ -880,9 +896,13 @@ tend_status tend_ingest_run(tend_ingest *in, PGconn *c, tend_ingest_stats *st, t
             goto fail;
         if (staged && (s = store(in, c, &stored, err)) != TEND_OK) goto fail;
     }
-    if ((s = exec(c, "COMMIT", NULL, NULL, NULL, "committing", err)) != TEND_OK) return s;
     st->stored = stored;
     st->unchanged = staged - stored + in->dups;
+    if (in->o.before_commit && (s = in->o.before_commit(in->o.commit_ud, c, st, err)) != TEND_OK) goto fail;
+    if ((s = exec(c, "COMMIT", NULL, NULL, NULL, "committing", err)) != TEND_OK) {
+        st->stored = st->unchanged = 0;
+        return s;
+    }
     return TEND_OK;
 fail:
     if (PQstatus(c) == CONNECTION_OK) PQclear(PQexec(c, "ROLLBACK"));

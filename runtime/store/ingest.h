@@ -30,6 +30,13 @@
 typedef enum { TEND_INGEST_ACCOUNTS, TEND_INGEST_EVENTS, TEND_INGEST_METRICS } tend_ingest_kind;
 
 typedef struct {
+    size_t read;      /* records (non-blank lines; CSV: rows after the header) */
+    size_t stored;    /* rows inserted, or updated because they changed */
+    size_t unchanged; /* valid records that changed nothing: already stored, or duplicates */
+    size_t rejected;  /* malformed records */
+} tend_ingest_stats;
+
+typedef struct {
     tend_ingest_kind kind;
     const char *path;      /* "-" is standard input */
     tend_format format;    /* auto: .csv is CSV */
@@ -43,14 +50,21 @@ typedef struct {
      * file goes through the staging table. */
     size_t remember_events;
     size_t progress_every;
+    /* Input from memory instead of `path` (which then only names it in
+     * reports): `data_len` bytes of JSON Lines (format must be auto or
+     * jsonl), not copied, kept by the caller until tend_ingest_close. */
+    const char *data;
+    size_t data_len;
+    /* Called for each rejected record instead of writing it to `report`:
+     * its line and the reason ("field 'at': ..."). */
+    void (*reject)(void *ud, long line, const char *reason);
+    void *reject_ud;
+    /* Called inside the ingest's transaction after the rows are stored,
+     * before COMMIT, with the stats as they will be returned; what it
+     * writes commits with the rows, and a failure rolls everything back. */
+    tend_status (*before_commit)(void *ud, PGconn *c, const tend_ingest_stats *st, tend_error *err);
+    void *commit_ud;
 } tend_ingest_opts;
-
-typedef struct {
-    size_t read;      /* records (non-blank lines; CSV: rows after the header) */
-    size_t stored;    /* rows inserted, or updated because they changed */
-    size_t unchanged; /* valid records that changed nothing: already stored, or duplicates */
-    size_t rejected;  /* malformed records */
-} tend_ingest_stats;
 
 const char *tend_ingest_kind_name(tend_ingest_kind k);
 /* "accounts", "events", "metrics" -> kind; returns 0 on success. */
