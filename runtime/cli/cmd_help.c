@@ -47,7 +47,10 @@ int tend_cmd_help(int argc, char **argv) {
     printf("tend %s: a scriptable rules runtime for customer success operations\n\n"
            "usage: tend <command> [options]\n\ncommands:\n",
            TEND_VERSION);
-    for (const tend_command *c = tend_commands; c->name; c++) printf("  %-8s %s\n", c->name, c->summary);
+    int w = 0;
+    for (const tend_command *c = tend_commands; c->name; c++)
+        if ((int)strlen(c->name) > w) w = (int)strlen(c->name);
+    for (const tend_command *c = tend_commands; c->name; c++) printf("  %-*s  %s\n", w, c->name, c->summary);
     printf("\n'tend help <command>' shows a command's options. 'tend --version' prints the version.\n"
            "Exit codes: 0 ok, 1 some accounts failed, 2 usage error, 3 configuration/playbook\n"
            "error, 4 database unavailable.\n");
