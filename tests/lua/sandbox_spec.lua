@@ -146,7 +146,8 @@ describe("the sandbox", function()
 
     it("refuses a hand-made binary chunk", function()
       blocked([[assert(load("\27Lua\84\0\25\147\13\10\26\10\4\8\8\120\86\0\0\0\0\0\0\0\0\0\0\0\40\119\64\1"))]],
-              "runtime", "attempt to load a binary chunk %(mode is 't'%)")
+              "runtime", "binary chunks cannot be loaded in the sandbox")
+      blocked([[assert(load("\27Lua\84\0", "=x", "t"))]], "runtime", "attempt to load a binary chunk %(mode is 't'%)")
     end)
 
     it("refuses a binary chunk even when mode 'b' is asked for", function()
