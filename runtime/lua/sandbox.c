@@ -412,6 +412,7 @@ static int sb_require(lua_State *L) {
             return luaL_error(L, "module '%s' not found in the playbook folder or the stdlib "
                                  "(the sandbox has no io, os, debug or C modules)", name);
         const char *path = lua_tostring(L, -1);
+        /* A first load now would run module code with this account's state. */
         if (tend_isolate_frozen(L) && strncmp(lua_tostring(L, -2), "@stdlib/", 8) != 0)
             return luaL_error(L, "module '%s' is required for the first time while evaluating an account: require "
                                  "it at the top of a playbook file, so it loads once with the playbook", name);

@@ -426,6 +426,204 @@ rule "attack" {
     end)
   end)
 
+  -- Issue 13, defects 1 and 2: what one account does must not change what
+  -- the next one sees (globals, captured locals, tables, coroutines, random
+  -- numbers), so every account is evaluated against the state the playbook
+  -- loaded into, whichever worker evaluates it.
+  describe("keeps accounts isolated from each other", function()
+    local FIXED = "cannot assign the global '%s' while evaluating an account"
+
+    --- Evaluates ids in order in one state; returns each trace's why.
+    local function whys(source, ids)
+      local pb = open(source)
+      local out = {}
+      for i, id in ipairs(ids) do
+        local r = pb:evaluate({ id = id })
+        assert.are.same({}, r.errors, id .. " failed: " .. json.encode(r.errors))
+        out[i] = attack_trace(r).why
+      end
+      pb:close()
+      return out
+    end
+
+    for _, name in ipairs { "pairs", "ipairs", "type", "next", "tostring" } do
+      it(("fails the account that reassigns %s, with file and line, and no later one"):format(name), function()
+        blocked(("%s = function() error('poisoned') end"):format(name), "runtime",
+                "rules%.lua:%d+: " .. FIXED:format(name))
+      end)
+    end
+
+    it("keeps the engine working when the attempt is swallowed by pcall", function()
+      local pb = open(attack_source([[
+      pcall(function() pairs = function() error("poisoned") end end)
+      pcall(function() type = function() return "table" end end)
+      pcall(function() rawset(_G, "ipairs", nil) end)]]))
+      local v = pb:evaluate({ id = "victim" })
+      assert.are.same({}, v.errors)
+      assert.are.equal("evaluated", attack_trace(v).why)
+      still_evaluates(pb)
+      pb:close()
+    end)
+
+    it("keeps the engine working when the playbook replaces base functions while loading", function()
+      -- The stdlib runs in an environment of its own.
+      still_evaluates(open(attack_source("", [[
+pairs = function() error("poisoned") end
+ipairs = nil
+type = function() return "table" end
+setmetatable = nil
+]])))
+    end)
+
+    it("refuses writes to the playbook's tables, naming the table, file and line", function()
+      blocked([[cache[a.id] = true]], "runtime", "rules%.lua:%d+: cannot set 'victim' in 'cache' while evaluating an account",
+              nil, "local cache = {}\n")
+      blocked([[table.insert(SEEN.ids, a.id)]], "runtime", "rules%.lua:%d+: cannot set '%[1%]' in 'SEEN%.ids'",
+              nil, "SEEN = { ids = {} }\n")
+      blocked([[rawset(SEEN, "last", a.id)]], "runtime", "read%-only table", nil, "SEEN = {}\n")
+      blocked([[setmetatable(SEEN, {})]], "runtime", "cannot change a protected metatable", nil, "SEEN = {}\n")
+    end)
+
+    it("still reads frozen tables as before: index, #, pairs, ipairs, next, rawget, rawlen, metatables", function()
+      local why = whys(HEAD .. [[
+local config = { limits = { 3, 1, 2 }, name = "x" }
+local Point = {}
+Point.__index = Point
+function Point.norm(p) return p.x + p.y end
+local origin = setmetatable({ x = 1, y = 2 }, Point)
+rule "attack" {
+  when = function()
+    local keys = 0
+    for _ in pairs(config) do keys = keys + 1 end
+    local sum = 0
+    for _, v in ipairs(config.limits) do sum = sum + v end
+    return false, table.concat({ #config.limits, keys, sum, tostring(next(config) ~= nil), rawget(config, "name"),
+      rawlen(config.limits), origin:norm(), tostring(getmetatable(origin) == Point),
+      table.concat(config.limits, "") }, " ")
+  end,
+  actions = { flag "x" },
+}
+]], { "a" })
+      assert.are.equal("3 2 6 true x 3 3 true 312", why[1])
+    end)
+
+    it("puts captured locals back after each account: a counter does not run across accounts", function()
+      local why = whys(HEAD .. [[
+local seen, last = 0, nil
+rule "attack" {
+  when = function(a)
+    seen = seen + 1
+    local prev = last
+    last = a.id
+    return false, "seen=" .. seen .. " previous=" .. tostring(prev)
+  end,
+  actions = { flag "x" },
+}
+]], { "a", "b", "c" })
+      assert.are.same({ "seen=1 previous=nil", "seen=1 previous=nil", "seen=1 previous=nil" }, why)
+    end)
+
+    it("puts metatables back after each account", function()
+      local why = whys(HEAD .. [[
+local Counter = { n = 0 }
+Counter.__index = Counter
+local c = setmetatable({}, Counter)
+rule "attack" {
+  when = function(a)
+    Counter.n = Counter.n + 1
+    Counter.extra = a.id
+    return false, "n=" .. c.n
+  end,
+  actions = { flag "x" },
+}
+]], { "a", "b" })
+      assert.are.same({ "n=1", "n=1" }, why)
+    end)
+
+    it("refuses to resume a coroutine made while loading (its locals would carry)", function()
+      blocked([[gen()]], "runtime", "a coroutine created while the playbook loaded cannot be resumed",
+              nil, "local gen = coroutine.wrap(function() local i = 0 while true do i = i + 1 coroutine.yield(i) end end)\n")
+      blocked([[coroutine.resume(co)]], "runtime", "cannot be resumed or closed",
+              nil, "local co = coroutine.create(function() coroutine.yield() end)\n")
+    end)
+
+    it("still runs coroutines made while evaluating", function()
+      local why = whys(HEAD .. [[
+rule "attack" {
+  when = function()
+    local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end)
+    return false, "got " .. gen() + gen() + gen()
+  end,
+  actions = { flag "x" },
+}]], { "a", "b" })
+      assert.are.equal("got 6", why[1])
+    end)
+
+    it("refuses a declaration made while an account is evaluated", function()
+      blocked([[rule "late" { when = function() return true end, actions = { flag "late" } }]], "runtime",
+              "rules%.lua:%d+: rule: declarations are made while the playbook loads")
+      blocked([[segment "late" { touch = "tech" }]], "runtime", "segment: declarations are made while the playbook loads")
+    end)
+
+    it("refuses a playbook module required for the first time while evaluating", function()
+      -- The folder stays while the playbook runs (playbook_from removes it).
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir -p '" .. dir .. "'"))
+      for name, text in pairs { ["rules.lua"] = attack_source([[local m = require "helper"]]),
+                                ["helper.lua"] = "return { x = 1 }" } do
+        local f = assert(io.open(dir .. "/" .. name, "w"))
+        f:write(text)
+        f:close()
+      end
+      local pb = assert(tend.playbook(dir, LIMITS))
+      fails_with(pb:evaluate({ id = "victim" }), "runtime", "module 'helper' is required for the first time while evaluating")
+      still_evaluates(pb)
+      pb:close()
+      os.execute("rm -rf '" .. dir .. "'")
+      local ok = open({ ["rules.lua"] = 'local helper = require "helper"\n' .. attack_source([[
+      local m = require "helper"
+      if m.x ~= 1 then error("wrong module") end
+      m.x = 2]]), ["helper.lua"] = "return { x = 1 }" })
+      fails_with(ok:evaluate({ id = "victim" }), "runtime", "cannot set 'x' in 'helper'")
+      still_evaluates(ok)
+      ok:close()
+    end)
+
+    it("gives each account its own reproducible math.random, whatever ran before", function()
+      local src = HEAD .. [[
+rule "attack" {
+  when = function() return false, tostring(math.random(1000000)) .. "," .. tostring(math.random(1000000)) end,
+  actions = { flag "x" },
+}
+]]
+      local first = whys(src, { "a", "b", "c" })
+      local again = whys(src, { "c", "x", "y", "a" })
+      assert.are.equal(first[1], again[4])
+      assert.are.equal(first[3], again[1])
+      assert.are_not.equal(first[1], first[2])
+    end)
+
+    it("refuses collectgarbage('count') while evaluating: its answer depends on earlier accounts", function()
+      blocked([[collectgarbage("count")]], "runtime", "collectgarbage%('count'%) is not allowed while evaluating accounts")
+    end)
+
+    it("puts back a replaced _ENV", function()
+      local why = whys(HEAD .. [[
+local function peek() return tostring(MARK) end
+rule "attack" {
+  when = function(a)
+    local before = peek()
+    _ENV = { tostring = tostring, MARK = a.id }
+    return false, before
+  end,
+  actions = { flag "x" },
+}
+]], { "a", "b" })
+      assert.are.same({ "nil", "nil" }, why)
+    end)
+  end)
+
   describe("keeps host state out of reach outside an evaluation", function()
     it("refuses the timeline at load time", function()
       refused_at_load(HEAD .. [[require("tend.timeline").events("login")]],
