@@ -342,8 +342,12 @@ tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, ten
         goto done;
     }
     lua_settop(pb->L, 0);
-    /* From here on no account may change what the next one sees. */
-    if ((st = tend_lua_cpcall(pb->L, tend_isolate_freeze, NULL, err)) != TEND_OK) {
+    /* From here on no account may change what the next one sees.
+     * TEND_BENCH_UNISOLATED=1 is for tests/bench/eval only: it measures
+     * what isolation costs, and says so on stderr. */
+    if (getenv("TEND_BENCH_UNISOLATED") && strcmp(getenv("TEND_BENCH_UNISOLATED"), "1") == 0)
+        fprintf(stderr, "tend: TEND_BENCH_UNISOLATED=1: accounts are NOT isolated (benchmark only)\n");
+    else if ((st = tend_lua_cpcall(pb->L, tend_isolate_freeze, NULL, err)) != TEND_OK) {
         tend_error cause = *err;
         st = tend_fail(err, TEND_EPLAYBOOK, "%s: cannot freeze the playbook after loading: %s", dir, cause.msg);
         goto done;

@@ -531,6 +531,7 @@ void tend_isolate_check_thread(lua_State *L, lua_State *co) {
 }
 
 void tend_isolate_begin_account(lua_State *L, const char *id) {
+    if (!tend_isolate_frozen(L)) return;
     if (lua_getfield(L, LUA_REGISTRYINDEX, TEND_ISOLATE_RANDOMSEED) != LUA_TFUNCTION) {
         lua_pop(L, 1);
         return;
