@@ -28,6 +28,8 @@ typedef struct {
     tend_csv_header header;
     long line;   /* physical lines read so far */
     tend_buf rec; /* the current record */
+    tend_buf back; /* lines given back by a record cut to its first line */
+    size_t back_off; /* read position in back */
     char *linebuf;
     size_t linecap;
 } tend_reader;

@@ -438,7 +438,7 @@ static int account_flat(tend_ingest *in, const tend_flat_record *r, long line, t
         int64_t t;
         switch (account_columns[k].type) {
         case C_TEXT: if (f->type != FLAT_STRING && !(f->type == FLAT_NUMBER && f->is_int)) return 0; break;
-        case C_NUMBER: if (f->type != FLAT_NUMBER) return 0; break;
+        case C_NUMBER: if (f->type != FLAT_NUMBER || f->num < 0) return 0; break; /* counts: normalize rejects < 0 */
         case C_BOOL: if (f->type != FLAT_TRUE && f->type != FLAT_FALSE) return 0; break;
         case C_DATE: if (f->type != FLAT_STRING || tend_time_parse(f->text, f->len, &t) != 0) return 0; break;
         }
