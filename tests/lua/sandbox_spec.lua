@@ -166,6 +166,74 @@ describe("the sandbox", function()
     end)
   end)
 
+  -- Issue 13, defect 12: what the sandbox keeps of Lua behaves as Lua's.
+  describe("conforms to Lua where it does not restrict", function()
+    local function why_of(code)
+      local pb = open(HEAD .. ([[
+rule "attack" {
+  when = function(a)
+%s
+  end,
+  actions = { flag "x" },
+}
+]]):format(code))
+      local r = pb:evaluate({ id = "a" })
+      pb:close()
+      assert.are.same({}, r.errors, json.encode(r.errors))
+      return attack_trace(r).why
+    end
+
+    it("lets a coroutine yield inside xpcall, as Lua's xpcall does", function()
+      assert.are.equal("1 true 2", why_of([[
+    local co = coroutine.wrap(function()
+      return xpcall(function() coroutine.yield(1) return 2 end, function(m) return "handled: " .. m end)
+    end)
+    local first = co()
+    local ok, second = co()
+    return false, first .. " " .. tostring(ok) .. " " .. second]]))
+    end)
+
+    it("still runs xpcall's handler on an error after a yield", function()
+      assert.are.equal("false handled", why_of([[
+    local co = coroutine.wrap(function()
+      return xpcall(function() coroutine.yield() error("late") end, function() return "handled" end)
+    end)
+    co()
+    local ok, msg = co()
+    return false, tostring(ok) .. " " .. msg]]))
+    end)
+
+    it("loads a text chunk when the mode is 'bt' or 't'", function()
+      assert.are.equal("3 4", why_of([[
+    return false, assert(load("return 3", "three", "bt"))() .. " " .. assert(load("return 4", "four", "t"))()]]))
+    end)
+
+    it("refuses a text chunk when the mode is 'b', with Lua's message", function()
+      assert.are.equal("attempt to load a text chunk (mode is 'b')", why_of([[
+    local f, msg = load("return 1", "x", "b")
+    return false, msg]]))
+    end)
+
+    it("names chunks as Lua does", function()
+      assert.are.equal([=[[string "error('boom')"]:1: boom|custom:1: e|[string "named"]:1: n]=], why_of([=[
+    local _, a = pcall(load("error('boom')"))
+    local _, b = pcall(load("error('e')", "=custom"))
+    local _, c = pcall(load("error('n')", "named"))
+    return false, a .. "|" .. b .. "|" .. c]=]))
+    end)
+
+    it("reserves the stdlib's chunk names", function()
+      blocked([[load("return 1", "@stdlib/tend/engine.lua")]], "runtime", "chunk names starting with '@stdlib/' are reserved")
+    end)
+
+    it("reports deep recursion as memory under a cap smaller than Lua's stack limit needs", function()
+      -- Lua's stack may grow to a million slots; below about 64 MiB the cap is
+      -- reached first, so the account fails with `memory`, not `stack overflow`.
+      blocked([[local function f(n) return 1 + f(n + 1) end f(1)]], "memory", MEMORY,
+              { eval_timeout = 5000, mem_limit = 16 * MiB })
+    end)
+  end)
+
   describe("keeps shared tables read-only", function()
     it("blocks assigning string.upper", function()
       blocked([[string.upper = function() return "pwned" end]], "runtime",
