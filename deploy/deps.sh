@@ -10,7 +10,10 @@ TEND_PACKAGES=(cmake make gcc pkg-config lua5.4 liblua5.4-dev libjansson-dev lib
 # `npm ci`); python3-aiosmtpd and openssl, for the smtp connector's test
 # against a real SMTP server (tests/integration/smtp_sink.py) with a
 # throwaway certificate.
-TEND_TEST_PACKAGES=(nodejs python3-aiosmtpd openssl)
+# clang and its runtime libraries (libclang-rt-dev: libFuzzer, the
+# sanitizers): the Release build with Clang and the fuzzing harnesses of
+# tests/fuzz; dpkg-dev: dpkg-buildflags, Debian's hardening flags for it.
+TEND_TEST_PACKAGES=(nodejs python3-aiosmtpd openssl clang libclang-rt-dev dpkg-dev)
 
 # npm comes with some builds of the nodejs package and separately with
 # Debian's: installs the npm package only when no npm is there.

@@ -176,15 +176,20 @@ static int ends_with(const char *s, const char *suffix) {
 }
 
 tend_status tend_reader_open(tend_reader *r, const char *path, tend_format fmt, tend_error *err) {
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f) {
+        memset(r, 0, sizeof *r);
+        return tend_fail(err, TEND_EIO, "%s: %s", path, strerror(errno));
+    }
+    return tend_reader_open_stream(r, f, f != stdin, path, fmt, err);
+}
+
+tend_status tend_reader_open_stream(tend_reader *r, FILE *f, int owns_file, const char *path, tend_format fmt,
+                                    tend_error *err) {
     memset(r, 0, sizeof *r);
     r->path = path;
-    if (strcmp(path, "-") == 0) {
-        r->f = stdin;
-    } else {
-        r->f = fopen(path, "r");
-        if (!r->f) return tend_fail(err, TEND_EIO, "%s: %s", path, strerror(errno));
-        r->owns_file = 1;
-    }
+    r->f = f;
+    r->owns_file = owns_file;
     if (fmt == TEND_FMT_AUTO) fmt = ends_with(path, ".csv") || ends_with(path, ".CSV") ? TEND_FMT_CSV : TEND_FMT_JSONL;
     r->format = fmt;
     if (fmt == TEND_FMT_CSV) {
