@@ -676,6 +676,11 @@ rule "attack" {
       blocked([[collectgarbage("count")]], "runtime", "collectgarbage%('count'%) is not allowed while evaluating accounts")
     end)
 
+    it("keeps an error message whole when it holds a NUL byte (issue 13, defect 9)", function()
+      local e = blocked([[error("customer acme\0 and what follows")]], "runtime", "customer acme\\0 and what follows")
+      assert.matches("^[^\n]*rules%.lua:%d+: customer acme", e.message)
+    end)
+
     it("puts back a replaced _ENV", function()
       local why = whys(HEAD .. [[
 local function peek() return tostring(MARK) end
