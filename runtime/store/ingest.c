@@ -602,8 +602,8 @@ static const char *const copy_sql[] = {
 };
 
 static const char *const tenants_sql[] = {
-    [TEND_INGEST_ACCOUNTS] = "INSERT INTO tenants (id, name) SELECT DISTINCT tenant, tenant FROM tend_ingest_accounts"
-                             " ON CONFLICT (id) DO NOTHING",
+    [TEND_INGEST_ACCOUNTS] = ("INSERT INTO tenants (id, name) SELECT DISTINCT tenant, tenant FROM tend_ingest_accounts"
+                              " ON CONFLICT (id) DO NOTHING"), /* parentheses: one string, for clang */
     [TEND_INGEST_EVENTS] = "INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING",
     [TEND_INGEST_METRICS] = "INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING",
 };
