@@ -57,34 +57,6 @@ static int frozen_newindex(lua_State *L) {
     return lua_error(L);
 }
 
-static int frozen_next(lua_State *L) {
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 2);
-    if (lua_next(L, 1)) return 2;
-    lua_pushnil(L);
-    return 1;
-}
-
-static int frozen_pairs(lua_State *L) {
-    lua_pushcfunction(L, frozen_next);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_pushnil(L);
-    return 3;
-}
-
-static int frozen_len(lua_State *L) {
-    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, lua_upvalueindex(1)));
-    return 1;
-}
-
-static int is_view(lua_State *L, int idx) {
-    if (!lua_getmetatable(L, idx)) return 0;
-    lua_pushliteral(L, TEND_READONLY_MARK);
-    int ro = lua_rawget(L, -2) != LUA_TNIL;
-    lua_pop(L, 2);
-    return ro;
-}
-
 /* Metamethods the proxy keeps from the table's own metatable; __index and
  * __newindex are the freeze itself, the rest stay with the backing table
  * (whose metatable is the original: inherited fields, __jsonorder). */
@@ -139,13 +111,13 @@ static void freeze(lua_State *L, int t, int name, int globals) {
     lua_setfield(L, mt, "__newindex");
     if (lua_getfield(L, mt, "__pairs") == LUA_TNIL) {
         lua_pushvalue(L, backing);
-        lua_pushcclosure(L, frozen_pairs, 1);
+        lua_pushcclosure(L, tend_readonly_pairs, 1);
         lua_setfield(L, mt, "__pairs");
     }
     lua_pop(L, 1);
     if (lua_getfield(L, mt, "__len") == LUA_TNIL) {
         lua_pushvalue(L, backing);
-        lua_pushcclosure(L, frozen_len, 1);
+        lua_pushcclosure(L, tend_readonly_len, 1);
         lua_setfield(L, mt, "__len");
     }
     lua_pop(L, 1);
@@ -231,7 +203,7 @@ static int mark_visited(lua_State *L, walker *w, int v) {
 }
 
 static void visit_table(lua_State *L, walker *w, int t, int name) {
-    if (is_view(L, t)) {
+    if (tend_sandbox_is_readonly(L, t)) {
         /* Already read-only: its contents may still hold the playbook's
          * functions and tables (an action's options). */
         lua_getmetatable(L, t);
@@ -434,12 +406,17 @@ int tend_isolate_freeze(lua_State *L) {
 
 /* ---- after each account ----------------------------------------------- */
 
+/* Pushes the registry's table under key and returns its index; 0, with
+ * nothing pushed, when there is none (the state was never frozen). */
+static int push_list(lua_State *L, const char *key) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, key) == LUA_TTABLE) return lua_gettop(L);
+    lua_pop(L, 1);
+    return 0;
+}
+
 static void restore_upvalues(lua_State *L) {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, REG_UPVALS) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        return;
-    }
-    int ups = lua_gettop(L);
+    int ups = push_list(L, REG_UPVALS);
+    if (!ups) return;
     lua_Integer n = (lua_Integer)lua_rawlen(L, ups);
     for (lua_Integer i = 1; i + 2 <= n; i += 3) {
         lua_rawgeti(L, ups, i + 1);
@@ -460,11 +437,8 @@ static void restore_upvalues(lua_State *L) {
 }
 
 static void restore_tables(lua_State *L) {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, REG_SNAPS) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        return;
-    }
-    int snaps = lua_gettop(L);
+    int snaps = push_list(L, REG_SNAPS);
+    if (!snaps) return;
     lua_Integer n = (lua_Integer)lua_rawlen(L, snaps);
     for (lua_Integer i = 1; i + 2 <= n; i += 3) {
         lua_rawgeti(L, snaps, i);
@@ -517,10 +491,7 @@ int tend_isolate_frozen(lua_State *L) {
 }
 
 void tend_isolate_check_thread(lua_State *L, lua_State *co) {
-    if (lua_getfield(L, LUA_REGISTRYINDEX, REG_THREADS) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        return;
-    }
+    if (!push_list(L, REG_THREADS)) return;
     lua_pushthread(co);
     lua_xmove(co, L, 1);
     int loaded = lua_rawget(L, -2) != LUA_TNIL;

@@ -39,14 +39,14 @@ static int ro_next(lua_State *L) {
     return lua_next(L, 1) ? 2 : (lua_pushnil(L), 1);
 }
 
-static int ro_pairs(lua_State *L) {
+int tend_readonly_pairs(lua_State *L) {
     lua_pushcfunction(L, ro_next);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_pushnil(L);
     return 3;
 }
 
-static int ro_len(lua_State *L) {
+int tend_readonly_len(lua_State *L) {
     lua_pushinteger(L, (lua_Integer)lua_rawlen(L, lua_upvalueindex(1)));
     return 1;
 }
@@ -83,10 +83,10 @@ static void push_view(lua_State *L, int real, int visited, const char *name) {
     lua_pushcclosure(L, ro_newindex, 1);
     lua_setfield(L, -2, "__newindex");
     lua_pushvalue(L, real);
-    lua_pushcclosure(L, ro_pairs, 1);
+    lua_pushcclosure(L, tend_readonly_pairs, 1);
     lua_setfield(L, -2, "__pairs");
     lua_pushvalue(L, real);
-    lua_pushcclosure(L, ro_len, 1);
+    lua_pushcclosure(L, tend_readonly_len, 1);
     lua_setfield(L, -2, "__len");
     lua_pushliteral(L, "read-only table");
     lua_setfield(L, -2, "__metatable");
@@ -113,7 +113,7 @@ static void set_readonly_global(lua_State *L, int env, const char *name) {
 
 /* ---- replaced base functions ---------------------------------------- */
 
-static int is_readonly(lua_State *L, int idx) {
+int tend_sandbox_is_readonly(lua_State *L, int idx) {
     if (!lua_getmetatable(L, idx)) return 0;
     lua_pushliteral(L, TEND_READONLY_MARK);
     int ro = lua_rawget(L, -2) != LUA_TNIL;
@@ -124,7 +124,7 @@ static int is_readonly(lua_State *L, int idx) {
 /* Pushes the table a read-only view or frozen table shows (its __index),
  * or the table itself: raw access sees the contents, as before freezing. */
 static int push_contents(lua_State *L, int idx) {
-    if (is_readonly(L, idx)) {
+    if (tend_sandbox_is_readonly(L, idx)) {
         lua_getmetatable(L, idx);
         lua_getfield(L, -1, "__index");
         lua_remove(L, -2);
@@ -167,7 +167,7 @@ static int sb_rawset(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checkany(L, 2);
     luaL_checkany(L, 3);
-    if (is_readonly(L, 1)) return luaL_error(L, "attempt to modify a read-only table with rawset");
+    if (tend_sandbox_is_readonly(L, 1)) return luaL_error(L, "attempt to modify a read-only table with rawset");
     lua_settop(L, 3);
     lua_rawset(L, 1);
     return 1;
