@@ -15,8 +15,11 @@ TEND_PACKAGES=(cmake make gcc pkg-config lua5.4 liblua5.4-dev libjansson-dev lib
 # text parser /metrics is checked with), python3-yaml and python3-jsonschema
 # (deploy/'s Kubernetes manifests), systemd (systemd-analyze verify of
 # deploy/'s units), wrk (the endpoint's benchmark).
+# clang and its runtime libraries (libclang-rt-dev: libFuzzer, the
+# sanitizers): the Release build with Clang and the fuzzing harnesses of
+# tests/fuzz; dpkg-dev: dpkg-buildflags, Debian's hardening flags for it.
 TEND_TEST_PACKAGES=(nodejs python3-aiosmtpd openssl curl python3-prometheus-client python3-yaml
-                    python3-jsonschema systemd wrk)
+                    python3-jsonschema systemd wrk clang libclang-rt-dev dpkg-dev)
 
 # npm comes with some builds of the nodejs package and separately with
 # Debian's: installs the npm package only when no npm is there.

@@ -126,7 +126,10 @@ int tend_duration_parse(const char *s, int64_t *seconds) {
     default: return -1;
     }
     if (*end && end[1]) return -1;
-    *seconds = (int64_t)(v * unit);
+    /* nan, inf and 1e40 days do not fit an int64_t (found by fuzz/isotime) */
+    double total = v * unit;
+    if (!(total >= 0 && total < 9.0e18)) return -1;
+    *seconds = (int64_t)total;
     return 0;
 }
 

@@ -2,13 +2,15 @@
 #include "data/fields.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "base/isotime.h"
 
-typedef enum { F_STRING, F_NUMBER, F_BOOL, F_DATE, F_OBJECT } field_type;
+/* F_COUNT: a number that cannot be negative (people, money). */
+typedef enum { F_STRING, F_NUMBER, F_BOOL, F_DATE, F_OBJECT, F_COUNT } field_type;
 
 typedef struct {
     const char *name;
@@ -17,18 +19,39 @@ typedef struct {
 
 static const field_spec account_fields[] = {
     {"id", F_STRING},           {"name", F_STRING},
-    {"tenant", F_STRING},       {"employees", F_NUMBER},
-    {"acv", F_NUMBER},          {"industry", F_STRING},
+    {"tenant", F_STRING},       {"employees", F_COUNT},
+    {"acv", F_COUNT},           {"industry", F_STRING},
     {"technical", F_BOOL},      {"product_type", F_STRING},
-    {"locale", F_STRING},       {"licensed_users", F_NUMBER},
+    {"locale", F_STRING},       {"licensed_users", F_COUNT},
     {"contract_signed_at", F_DATE}, {"onboarding_target_at", F_DATE},
     {"renewal_date", F_DATE},   {"csm", F_STRING},
     {"champion", F_STRING},     {"attrs", F_OBJECT},
     {NULL, F_STRING},
 };
 
+/* A JSON number's shape (leading zeros allowed: spreadsheets write them):
+ * no '+', no hex, no inf or nan, nothing around it. strtod and strtoll
+ * alone accept all of those. */
+static int number_shaped(const char *s) {
+    if (*s == '-') s++;
+    if (*s < '0' || *s > '9') return 0;
+    while (*s >= '0' && *s <= '9') s++;
+    if (*s == '.') {
+        s++;
+        if (*s < '0' || *s > '9') return 0;
+        while (*s >= '0' && *s <= '9') s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-') s++;
+        if (*s < '0' || *s > '9') return 0;
+        while (*s >= '0' && *s <= '9') s++;
+    }
+    return *s == '\0';
+}
+
 json_t *tend_number_from_text(const char *s) {
-    if (!*s) return NULL;
+    if (!number_shaped(s)) return NULL;
     char *end;
     if (!strpbrk(s, ".eE")) {
         errno = 0;
@@ -36,23 +59,16 @@ json_t *tend_number_from_text(const char *s) {
         if (*end == '\0' && errno == 0) return json_integer(v);
     }
     double d = strtod(s, &end);
-    if (*end != '\0' || d != d) return NULL;
+    if (*end != '\0' || !isfinite(d)) return NULL;
     return json_real(d);
 }
 
+/* The contract's booleans: true/false (any case) or 1/0, as JSON has them;
+ * "yes", "y" or "on" are refused rather than guessed. */
 static json_t *bool_from_text(const char *s) {
-    if (!strcasecmp(s, "true") || !strcasecmp(s, "yes") || !strcmp(s, "1")) return json_true();
-    if (!strcasecmp(s, "false") || !strcasecmp(s, "no") || !strcmp(s, "0")) return json_false();
+    if (!strcasecmp(s, "true") || !strcmp(s, "1")) return json_true();
+    if (!strcasecmp(s, "false") || !strcmp(s, "0")) return json_false();
     return NULL;
-}
-
-/* What a CSV cell outside the contract becomes: number, boolean, or text. */
-static json_t *infer_from_text(const char *s) {
-    json_t *v = tend_number_from_text(s);
-    if (v) return v;
-    if (!strcasecmp(s, "true")) return json_true();
-    if (!strcasecmp(s, "false")) return json_false();
-    return json_string(s);
 }
 
 static const char *describe(json_t *v) {
@@ -77,18 +93,28 @@ static json_t *coerce(const char *name, field_type t, json_t *v, tend_error *err
         if (json_is_integer(v)) return json_sprintf("%lld", (long long)json_integer_value(v));
         break;
     case F_NUMBER:
-        if (json_is_number(v)) return json_incref(v);
-        if (s && (r = tend_number_from_text(s))) return r;
-        if (s) {
+    case F_COUNT:
+        if (json_is_number(v)) r = json_incref(v);
+        else if (s && !(r = tend_number_from_text(s))) {
             tend_fail(err, TEND_EINPUT, "field '%s': expected a number, got \"%.40s\"", name, s);
             return NULL;
         }
+        if (r && t == F_COUNT && json_number_value(r) < 0) {
+            tend_fail(err, TEND_EINPUT, "field '%s': expected a number >= 0, got %g", name, json_number_value(r));
+            json_decref(r);
+            return NULL;
+        }
+        if (r) return r;
         break;
     case F_BOOL:
         if (json_is_boolean(v)) return json_incref(v);
         if (s && (r = bool_from_text(s))) return r;
         if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1))
             return json_boolean(json_integer_value(v));
+        if (s) {
+            tend_fail(err, TEND_EINPUT, "field '%s': expected true or false, got \"%.40s\"", name, s);
+            return NULL;
+        }
         break;
     case F_DATE: {
         int64_t e;
@@ -111,7 +137,8 @@ static json_t *coerce(const char *name, field_type t, json_t *v, tend_error *err
         }
         break;
     }
-    static const char *const names[] = {"a string", "a number", "a boolean", "an ISO-8601 date", "an object"};
+    static const char *const names[] = {"a string", "a number", "a boolean", "an ISO-8601 date", "an object",
+                                        "a number"};
     tend_fail(err, TEND_EINPUT, "field '%s': expected %s, got %s", name, names[t], describe(v));
     return NULL;
 }
@@ -123,6 +150,7 @@ static const field_spec *lookup(const field_spec *specs, const char *k) {
 }
 
 json_t *tend_account_normalize(json_t *in, int from_csv, tend_error *err) {
+    (void)from_csv; /* contract fields are coerced alike from both formats; the rest stays as given */
     json_t *out = json_object(), *attrs = json_object();
     const char *k;
     json_t *v;
@@ -130,8 +158,9 @@ json_t *tend_account_normalize(json_t *in, int from_csv, tend_error *err) {
         if (json_is_null(v)) continue;
         const field_spec *f = lookup(account_fields, k);
         if (!f) {
-            json_object_set_new(attrs, k, from_csv && json_is_string(v) ? infer_from_text(json_string_value(v))
-                                                                        : json_incref(v));
+            /* Outside the contract a CSV cell stays text, as JSON Lines
+             * keeps its strings: ZIP 01310, +5511999990000, 007. */
+            json_object_set_new(attrs, k, json_incref(v));
             continue;
         }
         json_t *c = coerce(k, f->type, v, err);
@@ -175,6 +204,7 @@ static int required_time(json_t *obj, const char *name, int64_t *out, tend_error
 }
 
 tend_status tend_event_fields_read(json_t *obj, int from_csv, tend_event_fields *out, tend_error *err) {
+    (void)from_csv; /* as in tend_account_normalize */
     memset(out, 0, sizeof *out);
     if (!(out->account_id = required_string(obj, "account_id", err))) return TEND_EINPUT;
     if (!(out->type = required_string(obj, "type", err))) return TEND_EINPUT;
@@ -203,8 +233,7 @@ tend_status tend_event_fields_read(json_t *obj, int from_csv, tend_event_fields 
             !strcmp(k, "id") || !strcmp(k, "data"))
             continue;
         if (!extra) extra = out->data ? json_deep_copy(out->data) : json_object();
-        json_object_set_new(extra, k, from_csv && json_is_string(v) ? infer_from_text(json_string_value(v))
-                                                                    : json_incref(v));
+        json_object_set_new(extra, k, json_incref(v)); /* CSV text stays text, as in attrs */
     }
     if (extra) {
         json_object_set_new(obj, "data", extra);

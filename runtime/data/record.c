@@ -1,5 +1,8 @@
 /* Reading JSON Lines and CSV records (RFC 4180: quoted cells may hold
- * commas, doubled quotes and newlines). */
+ * commas, doubled quotes and newlines). A damaged CSV line costs that line
+ * only: a quote inside an unquoted cell does not open a quoted cell, and a
+ * record that spans lines but does not parse (an unclosed quote) is cut
+ * back to its first line, the reader going on at the line after it. */
 #define _GNU_SOURCE
 #include "data/record.h"
 
@@ -15,18 +18,22 @@ tend_status tend_format_parse(const char *s, tend_format *out) {
     return TEND_OK;
 }
 
-/* Splits one CSV record into cells appended to out (NUL-separated), and
- * returns the number of cells, or -1 for a stray quote. */
-static long csv_split(const char *s, size_t len, tend_buf *out, size_t *offsets, size_t max) {
+/* Why a CSV record does not split into cells. */
+typedef enum { CSV_OK, CSV_UNCLOSED, CSV_BARE_QUOTE, CSV_AFTER_QUOTE } csv_fault;
+
+/* Splits one CSV record into cells appended to out (NUL-separated).
+ * Returns the number of cells, or -1 with *fault and *cell (0-based) set. */
+static long csv_split(const char *s, size_t len, tend_buf *out, size_t *offsets, size_t max, csv_fault *fault,
+                      long *cell) {
     size_t i = 0;
     long n = 0;
     for (;;) {
         if ((size_t)n < max) offsets[n] = out->len;
-        n++;
+        *cell = n++;
         if (i < len && s[i] == '"') {
             i++;
             for (;;) {
-                if (i >= len) return -1;
+                if (i >= len) return *fault = CSV_UNCLOSED, -1;
                 if (s[i] == '"') {
                     if (i + 1 < len && s[i + 1] == '"') { tend_buf_addc(out, '"'); i += 2; continue; }
                     i++;
@@ -34,10 +41,10 @@ static long csv_split(const char *s, size_t len, tend_buf *out, size_t *offsets,
                 }
                 tend_buf_addc(out, s[i++]);
             }
-            if (i < len && s[i] != ',') return -1;
+            if (i < len && s[i] != ',') return *fault = CSV_AFTER_QUOTE, -1;
         } else {
             while (i < len && s[i] != ',') {
-                if (s[i] == '"') return -1;
+                if (s[i] == '"') return *fault = CSV_BARE_QUOTE, -1;
                 tend_buf_addc(out, s[i++]);
             }
         }
@@ -45,17 +52,54 @@ static long csv_split(const char *s, size_t len, tend_buf *out, size_t *offsets,
         if (i >= len) break;
         i++; /* the comma */
     }
+    *fault = CSV_OK;
     return n;
 }
 
-static int quotes_balanced(const char *s, size_t len) {
-    int open = 0;
-    for (size_t i = 0; i < len; i++)
-        if (s[i] == '"') open = !open;
-    return !open;
+/* Whether a quoted cell is still open at the end of this physical line,
+ * given whether one was open at its start. Only a quote at the start of a
+ * cell opens one (RFC 4180); a quote inside an unquoted cell is damage to
+ * that line, not the start of a cell that swallows the lines after it. */
+static int csv_still_open(const char *s, size_t len, int open) {
+    int cell_start = !open;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (open) {
+            if (c == '"') {
+                if (i + 1 < len && s[i + 1] == '"') i++;
+                else open = 0;
+            }
+        } else if (c == ',') {
+            cell_start = 1;
+        } else {
+            if (c == '"' && cell_start) open = 1;
+            cell_start = 0;
+        }
+    }
+    return open;
 }
 
+/* Whether a record that spans lines splits into the header's cells. */
+static int csv_record_ok(const tend_reader *r, const char *s, size_t len) {
+    tend_buf cells = {0};
+    size_t offs[1];
+    csv_fault fault;
+    long cell, n = csv_split(s, len, &cells, offs, 0, &fault, &cell);
+    tend_buf_free(&cells);
+    return n >= 0 && (r->header.count == 0 || (size_t)n == r->header.count);
+}
+
+/* The next physical line (lines given back by a cut record first). */
 static int read_line(tend_reader *r) {
+    if (r->back_off < r->back.len) {
+        const char *start = r->back.data + r->back_off;
+        const char *nl = memchr(start, '\n', r->back.len - r->back_off);
+        size_t n = nl ? (size_t)(nl - start) : r->back.len - r->back_off;
+        tend_buf_add(&r->rec, start, n);
+        r->back_off += n + (nl ? 1 : 0);
+        r->line++;
+        return 1;
+    }
     ssize_t n = getline(&r->linebuf, &r->linecap, r->f);
     if (n < 0) return 0;
     r->line++;
@@ -63,6 +107,27 @@ static int read_line(tend_reader *r) {
     tend_buf_add(&r->rec, r->linebuf, (size_t)n);
     return 1;
 }
+
+/* A record spanning lines that does not parse: keep its first line as the
+ * record (its own error will say why) and give the others back. */
+static void cut_to_first_line(tend_reader *r, size_t first_len, long first_line) {
+    tend_buf rest = {0};
+    tend_buf_add(&rest, r->rec.data + first_len + 1, r->rec.len - first_len - 1);
+    if (r->back_off < r->back.len) {
+        tend_buf_addc(&rest, '\n');
+        tend_buf_add(&rest, r->back.data + r->back_off, r->back.len - r->back_off);
+    }
+    tend_buf_free(&r->back);
+    r->back = rest;
+    r->back_off = 0;
+    r->rec.len = first_len;
+    r->line = first_line;
+}
+
+/* How far a quoted cell may run over lines before the record is taken for
+ * damage: far beyond any real note, well short of a whole file in memory. */
+#define CSV_MAX_RECORD_LINES 10000
+#define CSV_MAX_RECORD_BYTES ((size_t)4 << 20)
 
 static int is_blank(const char *s, size_t len) {
     for (size_t i = 0; i < len; i++)
@@ -82,11 +147,21 @@ int tend_reader_next(tend_reader *r, const char **text, size_t *len, long *line,
         }
         *line = r->line;
         if (r->format == TEND_FMT_CSV) {
-            /* A quoted cell may span lines: keep reading until quotes close. */
-            while (!quotes_balanced(r->rec.data, r->rec.len)) {
+            /* A quoted cell may span lines: keep reading until it closes. */
+            size_t first_len = r->rec.len;
+            int open = csv_still_open(r->rec.data, r->rec.len, 0);
+            long lines = 1;
+            while (open && lines < CSV_MAX_RECORD_LINES && r->rec.len < CSV_MAX_RECORD_BYTES) {
+                size_t from = r->rec.len + 1;
                 tend_buf_addc(&r->rec, '\n');
-                if (!read_line(r)) break;
+                if (!read_line(r)) {
+                    r->rec.len = from - 1; /* end of input inside a quoted cell */
+                    break;
+                }
+                lines++;
+                open = csv_still_open(r->rec.data + from, r->rec.len - from, 1);
             }
+            if (lines > 1 && (open || !csv_record_ok(r, r->rec.data, r->rec.len))) cut_to_first_line(r, first_len, *line);
         }
         if (is_blank(r->rec.data, r->rec.len)) continue;
         *text = tend_buf_cstr(&r->rec);
@@ -101,15 +176,20 @@ static int ends_with(const char *s, const char *suffix) {
 }
 
 tend_status tend_reader_open(tend_reader *r, const char *path, tend_format fmt, tend_error *err) {
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f) {
+        memset(r, 0, sizeof *r);
+        return tend_fail(err, TEND_EIO, "%s: %s", path, strerror(errno));
+    }
+    return tend_reader_open_stream(r, f, f != stdin, path, fmt, err);
+}
+
+tend_status tend_reader_open_stream(tend_reader *r, FILE *f, int owns_file, const char *path, tend_format fmt,
+                                    tend_error *err) {
     memset(r, 0, sizeof *r);
     r->path = path;
-    if (strcmp(path, "-") == 0) {
-        r->f = stdin;
-    } else {
-        r->f = fopen(path, "r");
-        if (!r->f) return tend_fail(err, TEND_EIO, "%s: %s", path, strerror(errno));
-        r->owns_file = 1;
-    }
+    r->f = f;
+    r->owns_file = owns_file;
     if (fmt == TEND_FMT_AUTO) fmt = ends_with(path, ".csv") || ends_with(path, ".CSV") ? TEND_FMT_CSV : TEND_FMT_JSONL;
     r->format = fmt;
     if (fmt == TEND_FMT_CSV) {
@@ -124,7 +204,8 @@ tend_status tend_reader_open(tend_reader *r, const char *path, tend_format fmt, 
         }
         tend_buf cells = {0};
         size_t offs[512];
-        long n = csv_split(text, len, &cells, offs, 512);
+        csv_fault fault;
+        long cell, n = csv_split(text, len, &cells, offs, 512, &fault, &cell);
         if (n < 0 || n > 512) {
             tend_buf_free(&cells);
             tend_fail(err, TEND_EINPUT, "%s:%ld: malformed CSV header", path, line);
@@ -149,6 +230,7 @@ void tend_reader_close(tend_reader *r) {
     for (size_t i = 0; i < r->header.count; i++) free(r->header.names[i]);
     free(r->header.names);
     tend_buf_free(&r->rec);
+    tend_buf_free(&r->back);
     free(r->linebuf);
     memset(r, 0, sizeof *r);
 }
@@ -171,10 +253,20 @@ json_t *tend_record_decode(tend_format fmt, const tend_csv_header *h, const char
     }
     tend_buf cells = {0};
     size_t offs[512];
-    long n = csv_split(text, len, &cells, offs, 512);
+    csv_fault fault;
+    long cell;
+    long n = csv_split(text, len, &cells, offs, 512, &fault, &cell);
     json_t *obj = NULL;
     if (n < 0) {
-        tend_fail(err, TEND_EINPUT, "malformed CSV: a quote opens or closes in the middle of a cell");
+        static const char *const why[] = {
+            [CSV_UNCLOSED] = "a quoted cell is never closed",
+            [CSV_BARE_QUOTE] = "a quote inside an unquoted cell (quote the whole cell and double the quote: \"12\"\" monitor\")",
+            [CSV_AFTER_QUOTE] = "text after the closing quote of a quoted cell",
+        };
+        if ((size_t)cell < h->count)
+            tend_fail(err, TEND_EINPUT, "field '%s': malformed CSV: %s", h->names[cell], why[fault]);
+        else
+            tend_fail(err, TEND_EINPUT, "malformed CSV: cell %ld: %s", cell + 1, why[fault]);
     } else if ((size_t)n != h->count) {
         tend_fail(err, TEND_EINPUT, "CSV row has %ld cells, the header names %zu", n, h->count);
     } else {

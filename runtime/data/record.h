@@ -28,6 +28,8 @@ typedef struct {
     tend_csv_header header;
     long line;   /* physical lines read so far */
     tend_buf rec; /* the current record */
+    tend_buf back; /* lines given back by a record cut to its first line */
+    size_t back_off; /* read position in back */
     char *linebuf;
     size_t linecap;
 } tend_reader;
@@ -37,6 +39,10 @@ tend_status tend_format_parse(const char *s, tend_format *out);
 
 /* Opens path ("-" for stdin); for CSV reads the header row. */
 tend_status tend_reader_open(tend_reader *r, const char *path, tend_format fmt, tend_error *err);
+/* The same on an open stream (named path in messages); closed with the
+ * reader when owns_file. */
+tend_status tend_reader_open_stream(tend_reader *r, FILE *f, int owns_file, const char *path, tend_format fmt,
+                                    tend_error *err);
 void tend_reader_close(tend_reader *r);
 
 /* Reads the next non-blank record. Returns 1 and sets *text and *len (valid

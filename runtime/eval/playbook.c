@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "base/isotime.h"
+#include "lua/isolate.h"
 #include "lua/json.h"
 #include "lua/protect.h"
 #include "lua/sandbox.h"
@@ -24,6 +25,7 @@ struct tend_playbook {
     char digest[7 + 64 + 1];
     tend_buf summary;
     tend_buf send_policy; /* the declared send policy as JSON; empty: none */
+    char broken[512];     /* non-empty: why no more accounts can be evaluated */
 };
 
 static int cmp_names(const void *a, const void *b) {
@@ -344,6 +346,16 @@ tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, ten
         goto done;
     }
     lua_settop(pb->L, 0);
+    /* From here on no account may change what the next one sees.
+     * TEND_BENCH_UNISOLATED=1 is for tests/bench/eval only: it measures
+     * what isolation costs, and says so on stderr. */
+    if (getenv("TEND_BENCH_UNISOLATED") && strcmp(getenv("TEND_BENCH_UNISOLATED"), "1") == 0)
+        fprintf(stderr, "tend: TEND_BENCH_UNISOLATED=1: accounts are NOT isolated (benchmark only)\n");
+    else if ((st = tend_lua_cpcall(pb->L, tend_isolate_freeze, NULL, err)) != TEND_OK) {
+        tend_error cause = *err;
+        st = tend_fail(err, TEND_EPLAYBOOK, "%s: cannot freeze the playbook after loading: %s", dir, cause.msg);
+        goto done;
+    }
     lua_gc(pb->L, LUA_GCCOLLECT);
 done:
     for (size_t i = 0; i < n; i++) free(names[i]);
@@ -402,6 +414,7 @@ static void call_with_account(lua_State *L, const run_args *r, int ref) {
     const char *id = json_string_value(json_object_get(r->account, "id"));
     tend_account_history ah;
     tend_timeline_bind(L, r->h, tend_history_find(r->h, id, &ah) ? &ah : NULL, r->now);
+    tend_isolate_begin_account(L, id);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
     tend_json_push(L, r->account);
     lua_pushinteger(L, r->now);
@@ -443,15 +456,32 @@ static void write_failure(tend_buf *out, json_t *account, int64_t now, const cha
     tend_buf_adds(out, "}]}\n");
 }
 
+/* After a call into the playbook: what it changed that is not frozen
+ * (captured locals, metatables) is put back, so the next account starts
+ * from the state the playbook loaded into. If that fails (memory), the
+ * state can no longer be trusted and every later call fails. */
+static tend_status restore(tend_playbook *pb, tend_status st, tend_error *err) {
+    tend_error e;
+    if (pb->broken[0] == 0 && tend_lua_cpcall(pb->L, tend_isolate_restore, NULL, &e) != TEND_OK) {
+        lua_gc(pb->L, LUA_GCCOLLECT);
+        if (tend_lua_cpcall(pb->L, tend_isolate_restore, NULL, &e) != TEND_OK)
+            snprintf(pb->broken, sizeof pb->broken, "the playbook's state could not be restored after an account: %.400s",
+                     e.msg);
+    }
+    if (st == TEND_OK && pb->broken[0]) st = tend_fail(err, TEND_ERUNTIME, "%s", pb->broken);
+    return st;
+}
+
 /* Runs f(r) under the account budget; the timeline is unbound after. */
 static tend_status run_protected(tend_playbook *pb, lua_CFunction f, run_args *r, tend_error *err) {
     static const tend_history empty_history; /* read-only: no events, no metrics */
     if (!r->h) r->h = &empty_history;
+    if (pb->broken[0]) return tend_fail(err, TEND_ERUNTIME, "%s", pb->broken);
     lua_pushcfunction(pb->L, f);
     lua_pushlightuserdata(pb->L, r);
     tend_status st = tend_lua_pcall(pb->L, 1, 0, pb->timeout_ms, err);
     tend_timeline_bind(pb->L, NULL, NULL, 0);
-    return st;
+    return restore(pb, st, err);
 }
 
 tend_status tend_playbook_evaluate(tend_playbook *pb, json_t *account, const tend_history *h, int64_t now,
@@ -510,7 +540,7 @@ tend_status tend_playbook_summarize(tend_playbook *pb, const char *rows, size_t 
     lua_pushlightuserdata(pb->L, &f);
     /* One call over the whole population: a budget per account would be
      * too tight, none at all unsafe; allow 100 evaluations' worth. */
-    return tend_lua_pcall(pb->L, 1, 0, pb->timeout_ms * 100, err);
+    return restore(pb, tend_lua_pcall(pb->L, 1, 0, pb->timeout_ms * 100, err), err);
 }
 
 static int run_set_facts(lua_State *L) {

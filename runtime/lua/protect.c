@@ -13,8 +13,28 @@ static int msghandler(lua_State *L) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
-    luaL_traceback(L, L, msg, 1);
+    /* The message as a Lua string, not C text: it may hold NUL bytes. */
+    lua_pushstring(L, "\n");
+    luaL_traceback(L, L, NULL, 1);
+    lua_concat(L, 3);
     return 1;
+}
+
+/* The error message at the top as C text: NUL bytes inside it (error("a\0b"))
+ * are written as \0 rather than ending the message there. No Lua
+ * allocation: this runs outside any protected call. */
+static const char *message_text(lua_State *L, char *buf, size_t cap) {
+    size_t len;
+    const char *m = lua_tolstring(L, -1, &len);
+    if (!m) return "(no message)";
+    if (strlen(m) == len) return m;
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 3 < cap; i++) {
+        if (m[i]) buf[o++] = m[i];
+        else buf[o++] = '\\', buf[o++] = '0';
+    }
+    buf[o] = 0;
+    return buf;
 }
 
 tend_status tend_lua_pcall(lua_State *L, int nargs, int nresults, double budget_ms, tend_error *err) {
@@ -28,8 +48,8 @@ tend_status tend_lua_pcall(lua_State *L, int nargs, int nresults, double budget_
     int mem = tend_limits_mem_exceeded(L);
     tend_status st = TEND_OK;
     if (rc != LUA_OK) {
-        const char *m = lua_tostring(L, -1);
-        if (!m) m = "(no message)";
+        char text[TEND_ERROR_MAX];
+        const char *m = message_text(L, text, sizeof text);
         if (expired) {
             /* Keep the "file:line: " where the hook struck. */
             const char *tb = strstr(m, "\nstack traceback:");

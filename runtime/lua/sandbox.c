@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lua/isolate.h"
 #include "lua/limits.h"
 #include "lua/modules.h"
 #include "lua/pattern.h"
@@ -19,10 +20,11 @@
 #define REG_PRELOAD "tend.preload"
 #define REG_PLAYBOOK_DIR "tend.playbook_dir"
 #define REG_STDLIB_DIR "tend.stdlib_dir"
+#define REG_STDLIB_ENV "tend.stdlib_env"
 
 static const char *const base_allowed[] = {
-    "assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
-    "rawlen", "select", "tonumber", "tostring", "type", "_VERSION", NULL,
+    "assert", "error", "getmetatable", "ipairs", "pairs", "pcall", "rawequal", "select", "tonumber",
+    "tostring", "type", "_VERSION", NULL,
 };
 
 /* ---- read-only views ------------------------------------------------- */
@@ -37,14 +39,14 @@ static int ro_next(lua_State *L) {
     return lua_next(L, 1) ? 2 : (lua_pushnil(L), 1);
 }
 
-static int ro_pairs(lua_State *L) {
+int tend_readonly_pairs(lua_State *L) {
     lua_pushcfunction(L, ro_next);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_pushnil(L);
     return 3;
 }
 
-static int ro_len(lua_State *L) {
+int tend_readonly_len(lua_State *L) {
     lua_pushinteger(L, (lua_Integer)lua_rawlen(L, lua_upvalueindex(1)));
     return 1;
 }
@@ -81,10 +83,10 @@ static void push_view(lua_State *L, int real, int visited, const char *name) {
     lua_pushcclosure(L, ro_newindex, 1);
     lua_setfield(L, -2, "__newindex");
     lua_pushvalue(L, real);
-    lua_pushcclosure(L, ro_pairs, 1);
+    lua_pushcclosure(L, tend_readonly_pairs, 1);
     lua_setfield(L, -2, "__pairs");
     lua_pushvalue(L, real);
-    lua_pushcclosure(L, ro_len, 1);
+    lua_pushcclosure(L, tend_readonly_len, 1);
     lua_setfield(L, -2, "__len");
     lua_pushliteral(L, "read-only table");
     lua_setfield(L, -2, "__metatable");
@@ -111,7 +113,7 @@ static void set_readonly_global(lua_State *L, int env, const char *name) {
 
 /* ---- replaced base functions ---------------------------------------- */
 
-static int is_readonly(lua_State *L, int idx) {
+int tend_sandbox_is_readonly(lua_State *L, int idx) {
     if (!lua_getmetatable(L, idx)) return 0;
     lua_pushliteral(L, TEND_READONLY_MARK);
     int ro = lua_rawget(L, -2) != LUA_TNIL;
@@ -119,12 +121,53 @@ static int is_readonly(lua_State *L, int idx) {
     return ro;
 }
 
+/* Pushes the table a read-only view or frozen table shows (its __index),
+ * or the table itself: raw access sees the contents, as before freezing. */
+static int push_contents(lua_State *L, int idx) {
+    if (tend_sandbox_is_readonly(L, idx)) {
+        lua_getmetatable(L, idx);
+        lua_getfield(L, -1, "__index");
+        lua_remove(L, -2);
+        if (lua_istable(L, -1)) return lua_gettop(L);
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, idx);
+    return lua_gettop(L);
+}
+
+static int sb_next(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    int t = push_contents(L, 1);
+    lua_pushvalue(L, 2);
+    if (lua_next(L, t)) return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+static int sb_rawget(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
+    lua_settop(L, 2);
+    int t = push_contents(L, 1);
+    lua_pushvalue(L, 2);
+    lua_rawget(L, t);
+    return 1;
+}
+
+static int sb_rawlen(lua_State *L) {
+    int ty = lua_type(L, 1);
+    luaL_argexpected(L, ty == LUA_TTABLE || ty == LUA_TSTRING, 1, "table or string");
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, ty == LUA_TTABLE ? push_contents(L, 1) : 1));
+    return 1;
+}
+
 /* rawset would bypass a view's __newindex. */
 static int sb_rawset(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_checkany(L, 2);
     luaL_checkany(L, 3);
-    if (is_readonly(L, 1)) return luaL_error(L, "attempt to modify a read-only table with rawset");
+    if (tend_sandbox_is_readonly(L, 1)) return luaL_error(L, "attempt to modify a read-only table with rawset");
     lua_settop(L, 3);
     lua_rawset(L, 1);
     return 1;
@@ -160,15 +203,28 @@ static int guarded_handler(lua_State *L) {
     return 1;
 }
 
+/* lbaselib's xpcall with the guarded handler: lua_pcallk with a
+ * continuation, so a coroutine may yield inside it as in plain Lua. */
+static int finish_xpcall(lua_State *L, int status, lua_KContext extra) {
+    if (status != LUA_OK && status != LUA_YIELD) {
+        lua_pushboolean(L, 0);
+        lua_pushvalue(L, -2);
+        return 2;
+    }
+    return lua_gettop(L) - (int)extra;
+}
+
 static int sb_xpcall(lua_State *L) {
+    int n = lua_gettop(L);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_pushvalue(L, 2);
     lua_pushcclosure(L, guarded_handler, 1);
     lua_replace(L, 2);
-    lua_pushvalue(L, lua_upvalueindex(1)); /* the base library's xpcall */
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2); /* true and the function below its arguments */
+    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 2, 2, finish_xpcall);
+    return finish_xpcall(L, status, 2);
 }
 
 /* string.rep of an empty result loops n times in C without allocating,
@@ -211,21 +267,27 @@ static int sb_tmove(lua_State *L) {
     return 1;
 }
 
-/* load: text only; the environment defaults to the sandbox's globals. */
+/* load: text only, whatever the mode asks ("bt" loads a text chunk; a
+ * binary one is refused); chunk names as Lua's (the text itself by
+ * default, so messages read [string "..."]); the environment defaults to
+ * the sandbox's globals. "@stdlib/" names are the stdlib's own: a chunk
+ * named so would pass for trusted code (see isolate.c). */
 static int sb_load(lua_State *L) {
     size_t len;
     if (lua_type(L, 1) != LUA_TSTRING)
         return luaL_argerror(L, 1, "only text chunks given as strings can be loaded in the sandbox");
     const char *s = lua_tolstring(L, 1, &len);
-    const char *name = luaL_optstring(L, 2, "=(load)");
-    const char *mode = luaL_optstring(L, 3, "t");
-    if (strchr(mode, 'b')) {
+    const char *name = luaL_optstring(L, 2, s);
+    const char *mode = luaL_optstring(L, 3, "bt");
+    if (strncmp(name, "@stdlib/", 8) == 0) return luaL_argerror(L, 2, "chunk names starting with '@stdlib/' are reserved");
+    int binary = len > 0 && s[0] == LUA_SIGNATURE[0];
+    if (binary && strchr(mode, 'b')) {
         lua_pushnil(L);
         lua_pushliteral(L, "binary chunks cannot be loaded in the sandbox");
         return 2;
     }
     int has_env = !lua_isnone(L, 4);
-    if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
+    if (luaL_loadbufferx(L, s, len, name, binary ? "t" : mode) != LUA_OK) {
         lua_pushnil(L);
         lua_insert(L, -2);
         return 2;
@@ -242,6 +304,10 @@ static int sb_load(lua_State *L) {
 static int sb_collectgarbage(lua_State *L) {
     static const char *const allowed[] = {"count", "collect", "step", "isrunning", NULL};
     const char *opt = luaL_optstring(L, 1, "collect");
+    /* What the collector holds depends on the accounts evaluated before. */
+    if (tend_isolate_frozen(L) && (strcmp(opt, "count") == 0 || strcmp(opt, "step") == 0))
+        return luaL_error(L, "collectgarbage('%s') is not allowed while evaluating accounts: its answer depends on "
+                             "the accounts evaluated before", opt);
     for (int i = 0; allowed[i]; i++)
         if (strcmp(opt, allowed[i]) == 0) {
             lua_pushvalue(L, lua_upvalueindex(1));
@@ -303,13 +369,19 @@ int tend_push_file(lua_State *L, const char *path) {
     return 1;
 }
 
-/* Loads a text chunk from path under the given chunk name. */
+/* Loads a text chunk from path under the given chunk name. Stdlib chunks
+ * get the stdlib's own environment: the playbook cannot reach it, so no
+ * playbook global (pairs = ..., type = ...) changes how the engine runs. */
 static int load_chunk(lua_State *L, const char *path, const char *chunkname) {
     tend_push_file(L, path);
     size_t len;
     const char *text = lua_tolstring(L, -1, &len);
     int rc = luaL_loadbufferx(L, text, len, chunkname, "t");
     lua_remove(L, -2);
+    if (rc == LUA_OK && strncmp(chunkname, "@stdlib/", 8) == 0) {
+        lua_getfield(L, LUA_REGISTRYINDEX, REG_STDLIB_ENV);
+        if (!lua_setupvalue(L, -2, 1)) lua_pop(L, 1);
+    }
     return rc;
 }
 
@@ -340,6 +412,10 @@ static int sb_require(lua_State *L) {
             return luaL_error(L, "module '%s' not found in the playbook folder or the stdlib "
                                  "(the sandbox has no io, os, debug or C modules)", name);
         const char *path = lua_tostring(L, -1);
+        /* A first load now would run module code with this account's state. */
+        if (tend_isolate_frozen(L) && strncmp(lua_tostring(L, -2), "@stdlib/", 8) != 0)
+            return luaL_error(L, "module '%s' is required for the first time while evaluating an account: require "
+                                 "it at the top of a playbook file, so it loads once with the playbook", name);
         if (load_chunk(L, path, lua_tostring(L, -2)) != LUA_OK) return lua_error(L);
         lua_pushvalue(L, 1);
         lua_pushstring(L, path);
@@ -391,6 +467,7 @@ static int auxresume(lua_State *L, lua_State *co, int narg) {
 static int sb_resume(lua_State *L) {
     lua_State *co = lua_tothread(L, 1);
     luaL_argexpected(L, co, 1, "coroutine");
+    if (tend_isolate_frozen(L)) tend_isolate_check_thread(L, co);
     int r = auxresume(L, co, lua_gettop(L) - 1);
     if (r < 0) {
         lua_pushboolean(L, 0);
@@ -419,6 +496,7 @@ static int close_thread(lua_State *L, lua_State *co) {
 static int sb_close(lua_State *L) {
     lua_State *co = lua_tothread(L, 1);
     luaL_argexpected(L, co, 1, "coroutine");
+    if (tend_isolate_frozen(L)) tend_isolate_check_thread(L, co);
     int status = lua_status(co);
     if (co == L || (status == LUA_OK && lua_getstack(co, 0, &(lua_Debug){0})))
         return luaL_error(L, "cannot close a %s coroutine", co == L ? "running" : "normal");
@@ -434,6 +512,7 @@ static int sb_close(lua_State *L) {
 
 static int auxwrap(lua_State *L) {
     lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    if (tend_isolate_frozen(L)) tend_isolate_check_thread(L, co);
     int r = auxresume(L, co, lua_gettop(L));
     if (r < 0) {
         int stat = lua_status(co);
@@ -492,6 +571,12 @@ static int build(lua_State *L) {
     lua_setfield(L, env, "load");
     lua_pushcfunction(L, sb_rawset);
     lua_setfield(L, env, "rawset");
+    lua_pushcfunction(L, sb_rawget);
+    lua_setfield(L, env, "rawget");
+    lua_pushcfunction(L, sb_rawlen);
+    lua_setfield(L, env, "rawlen");
+    lua_pushcfunction(L, sb_next);
+    lua_setfield(L, env, "next");
     lua_getfield(L, orig, "setmetatable");
     lua_pushcclosure(L, sb_setmetatable, 1);
     lua_setfield(L, env, "setmetatable");
@@ -527,6 +612,8 @@ static int build(lua_State *L) {
     lua_setfield(L, -2, "move");
     set_readonly_global(L, env, LUA_TABLIBNAME);
     open_lib(L, LUA_MATHLIBNAME, luaopen_math);
+    lua_getfield(L, -1, "randomseed"); /* isolate.c reseeds it per account */
+    lua_setfield(L, LUA_REGISTRYINDEX, TEND_ISOLATE_RANDOMSEED);
     set_readonly_global(L, env, LUA_MATHLIBNAME);
     open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8);
     set_readonly_global(L, env, LUA_UTF8LIBNAME);
@@ -548,6 +635,18 @@ static int build(lua_State *L) {
     lua_setfield(L, LUA_REGISTRYINDEX, REG_PLAYBOOK_DIR);
     lua_pushstring(L, a->o->stdlib_dir ? a->o->stdlib_dir : tend_stdlib_dir());
     lua_setfield(L, LUA_REGISTRYINDEX, REG_STDLIB_DIR);
+
+    /* The stdlib's environment: the same allow-list, a table of its own. */
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, env)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -2, "_G");
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_STDLIB_ENV);
     return 0;
 }
 

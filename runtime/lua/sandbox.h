@@ -28,6 +28,15 @@ void tend_sandbox_close(lua_State *L);
  * replaced by views too). Used for every table shared across evaluations. */
 void tend_sandbox_push_readonly(lua_State *L, int idx, const char *name);
 
+/* Whether the value at idx is a read-only view or a frozen table (its
+ * metatable carries TEND_READONLY_MARK). */
+int tend_sandbox_is_readonly(lua_State *L, int idx);
+
+/* __pairs and __len of a read-only table: closures whose upvalue 1 is the
+ * table shown (also used by isolate.c's frozen tables). */
+int tend_readonly_pairs(lua_State *L);
+int tend_readonly_len(lua_State *L);
+
 /* Pushes the contents of the file at path as a string; raises if it
  * cannot be read. Safe against memory errors (nothing leaks). */
 int tend_push_file(lua_State *L, const char *path);

@@ -267,7 +267,7 @@ tend_status tend_outbox_wait(PGconn *c, PGresult **out, tend_error *err) {
 
 tend_status tend_outbox_claim(PGconn *c, const char *worker, int n, double lease_s, const char *cutoff,
                               const char *tenant, tend_outbox_row **rows, size_t *nrows, tend_error *err) {
-    PGresult *r;
+    PGresult *r = NULL; /* set when rc is TEND_OK; GCC -O2 cannot tell */
     tend_status rc = tend_outbox_claim_send(c, worker, n, lease_s, cutoff, tenant, err);
     if (rc == TEND_OK) rc = tend_outbox_wait(c, &r, err);
     if (rc == TEND_OK) rc = tend_outbox_claim_rows(c, r, rows, nrows, err);
@@ -389,7 +389,7 @@ tend_status tend_outbox_record(PGconn *c, const char *worker, const tend_attempt
     if (n == 0) return TEND_OK;
     size_t parks = 0;
     for (size_t i = 0; i < n; i++) parks += a[i].outcome == TEND_OUTCOME_PARK;
-    PGresult *r;
+    PGresult *r = NULL; /* set when rc is TEND_OK; GCC -O2 cannot tell */
     tend_status rc = TEND_OK;
     if (parks == 0) { /* one statement: its own transaction */
         rc = tend_outbox_record_send(c, worker, a, n, err);

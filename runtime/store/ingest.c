@@ -399,7 +399,7 @@ static int account_flat(tend_ingest *in, const tend_flat_record *r, long line, t
         int64_t t;
         switch (account_columns[k].type) {
         case C_TEXT: if (f->type != FLAT_STRING && !(f->type == FLAT_NUMBER && f->is_int)) return 0; break;
-        case C_NUMBER: if (f->type != FLAT_NUMBER) return 0; break;
+        case C_NUMBER: if (f->type != FLAT_NUMBER || f->num < 0) return 0; break; /* counts: normalize rejects < 0 */
         case C_BOOL: if (f->type != FLAT_TRUE && f->type != FLAT_FALSE) return 0; break;
         case C_DATE: if (f->type != FLAT_STRING || tend_time_parse(f->text, f->len, &t) != 0) return 0; break;
         }
@@ -563,8 +563,8 @@ static const char *const copy_sql[] = {
 };
 
 static const char *const tenants_sql[] = {
-    [TEND_INGEST_ACCOUNTS] = "INSERT INTO tenants (id, name) SELECT DISTINCT tenant, tenant FROM tend_ingest_accounts"
-                             " ON CONFLICT (id) DO NOTHING",
+    [TEND_INGEST_ACCOUNTS] = ("INSERT INTO tenants (id, name) SELECT DISTINCT tenant, tenant FROM tend_ingest_accounts"
+                              " ON CONFLICT (id) DO NOTHING"), /* parentheses: one string, for clang */
     [TEND_INGEST_EVENTS] = "INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING",
     [TEND_INGEST_METRICS] = "INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT (id) DO NOTHING",
 };

@@ -8,10 +8,9 @@
 #include <unistd.h>
 
 static int has_programs(const char *dir) {
-    char p[4096];
-    snprintf(p, sizeof p, "%s/initdb", dir);
-    if (access(p, X_OK) != 0) return 0;
-    snprintf(p, sizeof p, "%s/pg_ctl", dir);
+    char p[4096]; /* a path too long to hold is no place to look */
+    if (snprintf(p, sizeof p, "%s/initdb", dir) >= (int)sizeof p || access(p, X_OK) != 0) return 0;
+    if (snprintf(p, sizeof p, "%s/pg_ctl", dir) >= (int)sizeof p) return 0;
     return access(p, X_OK) == 0;
 }
 

@@ -83,9 +83,20 @@ function M.new()
     problems[#problems + 1] = where .. ": " .. string.format(fmt, ...)
   end
 
+  -- Declarations are made while the playbook loads; once `finish` has run,
+  -- one made while evaluating an account (the engine would see it for every
+  -- later account) raises instead. Every declaration passes through here.
+  local sealed = false
+  local function not_sealed(kind, where)
+    if sealed then
+      error(where .. ": " .. kind .. ": declarations are made while the playbook loads, not while an account is evaluated", 0)
+    end
+  end
+
   --- Checks a declaration's keys: string keys must be known; array items
   --- are allowed only where `items` says so.
   local function check_keys(kind, name, where, t, items)
+    not_sealed(kind, where)
     if type(t) ~= "table" then
       problem(where, "%s '%s': expected a table of options, got %s", kind, name, type(t))
       return false
@@ -105,6 +116,7 @@ function M.new()
   end
 
   local function unique(kind, name, where)
+    not_sealed(kind, where)
     if type(name) ~= "string" or name == "" then
       problem(where, "%s: the name must be a non-empty string", kind)
       return false
@@ -438,6 +450,7 @@ function M.new()
   ---                  survey_link = function(a) return "https://survey.example.com/" .. a.id end }
   function g.message_vars(t)
     local where = host.where(2)
+    not_sealed("message_vars", where)
     if type(t) ~= "table" then
       problem(where, "message_vars: expected a table of name = value, got %s", type(t))
       return
@@ -579,6 +592,7 @@ function M.new()
   --- send_policy { cap {...}, cap {...}, quiet_hours {...} }: once per playbook.
   function g.send_policy(t)
     local where = host.where(2)
+    not_sealed("send_policy", where)
     if type(t) ~= "table" then
       problem(where, "send_policy: expected { cap { ... }, quiet_hours { ... } }, got %s", type(t))
       return
@@ -673,6 +687,7 @@ function M.new()
   ---@param files? table  templates/<locale>/<name>.txt: {[locale] = {[name] = {text, path}}}
   ---@return table decl, string[] problems
   function builder.finish(files)
+    sealed = true
     decl.templates = catalogue_from(files)
     local function check_emails(actions)
       for _, a in ipairs(actions) do

@@ -47,5 +47,10 @@ int main(void) {
     CHECK(tend_duration_parse("7x", &s) != 0);
     CHECK(tend_duration_parse("d", &s) != 0);
     CHECK(tend_duration_parse("7dd", &s) != 0);
+    /* Found by fuzz/isotime: values that do not fit an int64_t are refused. */
+    CHECK(tend_duration_parse("1e40d", &s) != 0);
+    CHECK(tend_duration_parse("0000000004000000000000000000000000000000000009", &s) != 0);
+    CHECK(tend_duration_parse("nan", &s) != 0);
+    CHECK(tend_duration_parse("inf", &s) != 0);
     return check_report();
 }

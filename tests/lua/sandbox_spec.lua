@@ -146,7 +146,8 @@ describe("the sandbox", function()
 
     it("refuses a hand-made binary chunk", function()
       blocked([[assert(load("\27Lua\84\0\25\147\13\10\26\10\4\8\8\120\86\0\0\0\0\0\0\0\0\0\0\0\40\119\64\1"))]],
-              "runtime", "attempt to load a binary chunk %(mode is 't'%)")
+              "runtime", "binary chunks cannot be loaded in the sandbox")
+      blocked([[assert(load("\27Lua\84\0", "=x", "t"))]], "runtime", "attempt to load a binary chunk %(mode is 't'%)")
     end)
 
     it("refuses a binary chunk even when mode 'b' is asked for", function()
@@ -162,6 +163,74 @@ describe("the sandbox", function()
     it("gives a loaded text chunk the sandbox's globals, not the host's", function()
       blocked([[assert(load("return os.execute"))()]], "runtime",
               "attempt to index a nil value %(global 'os'%)")
+    end)
+  end)
+
+  -- Issue 13, defect 12: what the sandbox keeps of Lua behaves as Lua's.
+  describe("conforms to Lua where it does not restrict", function()
+    local function why_of(code)
+      local pb = open(HEAD .. ([[
+rule "attack" {
+  when = function(a)
+%s
+  end,
+  actions = { flag "x" },
+}
+]]):format(code))
+      local r = pb:evaluate({ id = "a" })
+      pb:close()
+      assert.are.same({}, r.errors, json.encode(r.errors))
+      return attack_trace(r).why
+    end
+
+    it("lets a coroutine yield inside xpcall, as Lua's xpcall does", function()
+      assert.are.equal("1 true 2", why_of([[
+    local co = coroutine.wrap(function()
+      return xpcall(function() coroutine.yield(1) return 2 end, function(m) return "handled: " .. m end)
+    end)
+    local first = co()
+    local ok, second = co()
+    return false, first .. " " .. tostring(ok) .. " " .. second]]))
+    end)
+
+    it("still runs xpcall's handler on an error after a yield", function()
+      assert.are.equal("false handled", why_of([[
+    local co = coroutine.wrap(function()
+      return xpcall(function() coroutine.yield() error("late") end, function() return "handled" end)
+    end)
+    co()
+    local ok, msg = co()
+    return false, tostring(ok) .. " " .. msg]]))
+    end)
+
+    it("loads a text chunk when the mode is 'bt' or 't'", function()
+      assert.are.equal("3 4", why_of([[
+    return false, assert(load("return 3", "three", "bt"))() .. " " .. assert(load("return 4", "four", "t"))()]]))
+    end)
+
+    it("refuses a text chunk when the mode is 'b', with Lua's message", function()
+      assert.are.equal("attempt to load a text chunk (mode is 'b')", why_of([[
+    local f, msg = load("return 1", "x", "b")
+    return false, msg]]))
+    end)
+
+    it("names chunks as Lua does", function()
+      assert.are.equal([=[[string "error('boom')"]:1: boom|custom:1: e|[string "named"]:1: n]=], why_of([=[
+    local _, a = pcall(load("error('boom')"))
+    local _, b = pcall(load("error('e')", "=custom"))
+    local _, c = pcall(load("error('n')", "named"))
+    return false, a .. "|" .. b .. "|" .. c]=]))
+    end)
+
+    it("reserves the stdlib's chunk names", function()
+      blocked([[load("return 1", "@stdlib/tend/engine.lua")]], "runtime", "chunk names starting with '@stdlib/' are reserved")
+    end)
+
+    it("reports deep recursion as memory under a cap smaller than Lua's stack limit needs", function()
+      -- Lua's stack may grow to a million slots; below about 64 MiB the cap is
+      -- reached first, so the account fails with `memory`, not `stack overflow`.
+      blocked([[local function f(n) return 1 + f(n + 1) end f(1)]], "memory", MEMORY,
+              { eval_timeout = 5000, mem_limit = 16 * MiB })
     end)
   end)
 
@@ -422,6 +491,209 @@ rule "attack" {
       setmetatable({}, { __gc = function() error("finalizer says no") end })
       collectgarbage()
       error("the attack ends here")]], "runtime", "metatables with __gc are not allowed in the sandbox")
+    end)
+  end)
+
+  -- Issue 13, defects 1 and 2: what one account does must not change what
+  -- the next one sees (globals, captured locals, tables, coroutines, random
+  -- numbers), so every account is evaluated against the state the playbook
+  -- loaded into, whichever worker evaluates it.
+  describe("keeps accounts isolated from each other", function()
+    local FIXED = "cannot assign the global '%s' while evaluating an account"
+
+    --- Evaluates ids in order in one state; returns each trace's why.
+    local function whys(source, ids)
+      local pb = open(source)
+      local out = {}
+      for i, id in ipairs(ids) do
+        local r = pb:evaluate({ id = id })
+        assert.are.same({}, r.errors, id .. " failed: " .. json.encode(r.errors))
+        out[i] = attack_trace(r).why
+      end
+      pb:close()
+      return out
+    end
+
+    for _, name in ipairs { "pairs", "ipairs", "type", "next", "tostring" } do
+      it(("fails the account that reassigns %s, with file and line, and no later one"):format(name), function()
+        blocked(("%s = function() error('poisoned') end"):format(name), "runtime",
+                "rules%.lua:%d+: " .. FIXED:format(name))
+      end)
+    end
+
+    it("keeps the engine working when the attempt is swallowed by pcall", function()
+      local pb = open(attack_source([[
+      pcall(function() pairs = function() error("poisoned") end end)
+      pcall(function() type = function() return "table" end end)
+      pcall(function() rawset(_G, "ipairs", nil) end)]]))
+      local v = pb:evaluate({ id = "victim" })
+      assert.are.same({}, v.errors)
+      assert.are.equal("evaluated", attack_trace(v).why)
+      still_evaluates(pb)
+      pb:close()
+    end)
+
+    it("keeps the engine working when the playbook replaces base functions while loading", function()
+      -- The stdlib runs in an environment of its own.
+      still_evaluates(open(attack_source("", [[
+pairs = function() error("poisoned") end
+ipairs = nil
+type = function() return "table" end
+setmetatable = nil
+]])))
+    end)
+
+    it("refuses writes to the playbook's tables, naming the table, file and line", function()
+      blocked([[cache[a.id] = true]], "runtime", "rules%.lua:%d+: cannot set 'victim' in 'cache' while evaluating an account",
+              nil, "local cache = {}\n")
+      blocked([[table.insert(SEEN.ids, a.id)]], "runtime", "rules%.lua:%d+: cannot set '%[1%]' in 'SEEN%.ids'",
+              nil, "SEEN = { ids = {} }\n")
+      blocked([[rawset(SEEN, "last", a.id)]], "runtime", "read%-only table", nil, "SEEN = {}\n")
+      blocked([[setmetatable(SEEN, {})]], "runtime", "cannot change a protected metatable", nil, "SEEN = {}\n")
+    end)
+
+    it("still reads frozen tables as before: index, #, pairs, ipairs, next, rawget, rawlen, metatables", function()
+      local why = whys(HEAD .. [[
+local config = { limits = { 3, 1, 2 }, name = "x" }
+local Point = {}
+Point.__index = Point
+function Point.norm(p) return p.x + p.y end
+local origin = setmetatable({ x = 1, y = 2 }, Point)
+rule "attack" {
+  when = function()
+    local keys = 0
+    for _ in pairs(config) do keys = keys + 1 end
+    local sum = 0
+    for _, v in ipairs(config.limits) do sum = sum + v end
+    return false, table.concat({ #config.limits, keys, sum, tostring(next(config) ~= nil), rawget(config, "name"),
+      rawlen(config.limits), origin:norm(), tostring(getmetatable(origin) == Point),
+      table.concat(config.limits, "") }, " ")
+  end,
+  actions = { flag "x" },
+}
+]], { "a" })
+      assert.are.equal("3 2 6 true x 3 3 true 312", why[1])
+    end)
+
+    it("puts captured locals back after each account: a counter does not run across accounts", function()
+      local why = whys(HEAD .. [[
+local seen, last = 0, nil
+rule "attack" {
+  when = function(a)
+    seen = seen + 1
+    local prev = last
+    last = a.id
+    return false, "seen=" .. seen .. " previous=" .. tostring(prev)
+  end,
+  actions = { flag "x" },
+}
+]], { "a", "b", "c" })
+      assert.are.same({ "seen=1 previous=nil", "seen=1 previous=nil", "seen=1 previous=nil" }, why)
+    end)
+
+    it("puts metatables back after each account", function()
+      local why = whys(HEAD .. [[
+local Counter = { n = 0 }
+Counter.__index = Counter
+local c = setmetatable({}, Counter)
+rule "attack" {
+  when = function(a)
+    Counter.n = Counter.n + 1
+    Counter.extra = a.id
+    return false, "n=" .. c.n
+  end,
+  actions = { flag "x" },
+}
+]], { "a", "b" })
+      assert.are.same({ "n=1", "n=1" }, why)
+    end)
+
+    it("refuses to resume a coroutine made while loading (its locals would carry)", function()
+      blocked([[gen()]], "runtime", "a coroutine created while the playbook loaded cannot be resumed",
+              nil, "local gen = coroutine.wrap(function() local i = 0 while true do i = i + 1 coroutine.yield(i) end end)\n")
+      blocked([[coroutine.resume(co)]], "runtime", "cannot be resumed or closed",
+              nil, "local co = coroutine.create(function() coroutine.yield() end)\n")
+    end)
+
+    it("still runs coroutines made while evaluating", function()
+      local why = whys(HEAD .. [[
+rule "attack" {
+  when = function()
+    local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end)
+    return false, "got " .. gen() + gen() + gen()
+  end,
+  actions = { flag "x" },
+}]], { "a", "b" })
+      assert.are.equal("got 6", why[1])
+    end)
+
+    it("refuses a declaration made while an account is evaluated", function()
+      blocked([[rule "late" { when = function() return true end, actions = { flag "late" } }]], "runtime",
+              "rules%.lua:%d+: rule: declarations are made while the playbook loads")
+      blocked([[segment "late" { touch = "tech" }]], "runtime", "segment: declarations are made while the playbook loads")
+    end)
+
+    it("refuses a playbook module required for the first time while evaluating", function()
+      -- The folder stays while the playbook runs (playbook_from removes it).
+      local dir = os.tmpname()
+      os.remove(dir)
+      assert(os.execute("mkdir -p '" .. dir .. "'"))
+      for name, text in pairs { ["rules.lua"] = attack_source([[local m = require "helper"]]),
+                                ["helper.lua"] = "return { x = 1 }" } do
+        local f = assert(io.open(dir .. "/" .. name, "w"))
+        f:write(text)
+        f:close()
+      end
+      local pb = assert(tend.playbook(dir, LIMITS))
+      fails_with(pb:evaluate({ id = "victim" }), "runtime", "module 'helper' is required for the first time while evaluating")
+      still_evaluates(pb)
+      pb:close()
+      os.execute("rm -rf '" .. dir .. "'")
+      local ok = open({ ["rules.lua"] = 'local helper = require "helper"\n' .. attack_source([[
+      local m = require "helper"
+      if m.x ~= 1 then error("wrong module") end
+      m.x = 2]]), ["helper.lua"] = "return { x = 1 }" })
+      fails_with(ok:evaluate({ id = "victim" }), "runtime", "cannot set 'x' in 'helper'")
+      still_evaluates(ok)
+      ok:close()
+    end)
+
+    it("gives each account its own reproducible math.random, whatever ran before", function()
+      local src = HEAD .. [[
+rule "attack" {
+  when = function() return false, tostring(math.random(1000000)) .. "," .. tostring(math.random(1000000)) end,
+  actions = { flag "x" },
+}
+]]
+      local first = whys(src, { "a", "b", "c" })
+      local again = whys(src, { "c", "x", "y", "a" })
+      assert.are.equal(first[1], again[4])
+      assert.are.equal(first[3], again[1])
+      assert.are_not.equal(first[1], first[2])
+    end)
+
+    it("refuses collectgarbage('count') while evaluating: its answer depends on earlier accounts", function()
+      blocked([[collectgarbage("count")]], "runtime", "collectgarbage%('count'%) is not allowed while evaluating accounts")
+    end)
+
+    it("keeps an error message whole when it holds a NUL byte (issue 13, defect 9)", function()
+      local e = blocked([[error("customer acme\0 and what follows")]], "runtime", "customer acme\\0 and what follows")
+      assert.matches("^[^\n]*rules%.lua:%d+: customer acme", e.message)
+    end)
+
+    it("puts back a replaced _ENV", function()
+      local why = whys(HEAD .. [[
+local function peek() return tostring(MARK) end
+rule "attack" {
+  when = function(a)
+    local before = peek()
+    _ENV = { tostring = tostring, MARK = a.id }
+    return false, before
+  end,
+  actions = { flag "x" },
+}
+]], { "a", "b" })
+      assert.are.same({ "nil", "nil" }, why)
     end)
   end)
 

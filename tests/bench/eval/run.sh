@@ -94,6 +94,8 @@ row() { # LABEL NAME ACCOUNTS
 ev="$data/events.jsonl"; me="$data/metrics.jsonl"; acc="$data/accounts.jsonl"
 timed base "$out/base.jsonl" lua5.4 "$here/baseline.lua" "$acc" "$ev" "$me" "$NOW"
 timed j1 "$out/j1.jsonl" "$TEND" eval --playbook "$here/playbook" --accounts "$acc" --events "$ev" --metrics "$me" --now "$NOW" --jobs 1
+# The same run without isolating accounts (isolate.h), to show its cost.
+timed j1u "$out/j1u.jsonl" env TEND_BENCH_UNISOLATED=1 "$TEND" eval --playbook "$here/playbook" --accounts "$acc" --events "$ev" --metrics "$me" --now "$NOW" --jobs 1
 timed j2 "$out/j2.jsonl" "$TEND" eval --playbook "$here/playbook" --accounts "$acc" --events "$ev" --metrics "$me" --now "$NOW" --jobs 2
 timed load "$out/load.jsonl" "$TEND" eval --playbook "$here/playbook" --accounts "$data/accounts_none.jsonl" --events "$ev" --metrics "$me" --now "$NOW" --jobs 1
 timed sq "$out/sq.jsonl" "$TEND" eval --playbook "$here/playbook" --accounts "$data/accounts_quarter.jsonl" --now "$NOW" --jobs 1
@@ -106,6 +108,10 @@ if ! cmp -s "$out/j1.jsonl" "$out/j2.jsonl"; then
   echo "MISMATCH: tend --jobs 2 output differs from --jobs 1 (first difference: $(cmp "$out/j1.jsonl" "$out/j2.jsonl" | head -n 1))"
   status=1
 fi
+if ! cmp -s "$out/j1.jsonl" "$out/j1u.jsonl"; then
+  echo "MISMATCH: isolated and unisolated runs differ (first difference: $(cmp "$out/j1.jsonl" "$out/j1u.jsonl" | head -n 1))"
+  status=1
+fi
 [ "$(wc -l < "$out/j1.jsonl")" = "$N" ] || { echo "MISMATCH: tend wrote $(wc -l < "$out/j1.jsonl") results for $N accounts"; status=1; }
 
 # ---- report ----------------------------------------------------------------
@@ -113,6 +119,7 @@ echo
 printf "%-46s %10s %12s %14s\n" "run" "wall" "accounts/s" "peak RSS"
 row "baseline (lua5.4 + cjson)" base "$N"
 row "tend eval --jobs 1" j1 "$N"
+row "tend eval --jobs 1, accounts not isolated" j1u "$N"
 row "tend eval --jobs 2" j2 "$N"
 row "tend: events+metrics load only" load 0
 row "tend --jobs 1, $((N / 4)) accounts, no history" sq "$((N / 4))"
@@ -122,6 +129,8 @@ awk -v j1="$WALL_j1" -v b="$WALL_base" 'BEGIN{ r = j1 / b;
   printf "ratio tend --jobs 1 / baseline time: %.2f (target <= 1.0) %s\n", r, (r <= 1.0 ? "ok" : "MISSED") }'
 awk -v j1="$WALL_j1" -v j2="$WALL_j2" -v c="$(nproc)" 'BEGIN{ s = j1 / j2;
   printf "speedup tend --jobs 2 vs --jobs 1: %.2fx (target >= 1.8 on 2 cores; host has %d) %s\n", s, c, (s >= 1.8 ? "ok" : "MISSED") }'
+awk -v i="$WALL_j1" -v u="$WALL_j1u" 'BEGIN{
+  printf "isolation cost: tend --jobs 1 isolated / not isolated time: %.3f\n", i / u }'
 if [ $have_time = 1 ]; then
   awk -v q="$RSS_sq" -v f="$RSS_sf" -v nq="$((N / 4))" -v nf="$N" 'BEGIN{
     d = f - q; lim = (q * 0.10 > 8192 ? q * 0.10 : 8192);
