@@ -5,6 +5,7 @@ local G = tend.graduation
 local O = tend.onboarding
 local J = tend.journey
 local account = require "lib.account"
+local red_flags = require "lib.red_flags"
 
 -- T1, T2: a CSM runs the graduation of high- and low-touch accounts; SMB
 -- onboardings end with the day-30 survey instead (O3, P7: 55_tech_touch.lua).
@@ -48,12 +49,20 @@ local function review_due(a, t, r)
                        target, account.relative(days), G.REVIEW.latest, G.REVIEW.earliest)
 end
 
+--- The review's agenda: the scorecard, and the sign-off it must ask for (G12).
+local function review_data(a, t, r)
+  local data = graduation_data(a, t, r)
+  data.signoff = t.count(G.SIGNOFF.event) > 0 and "recorded"
+    or "ask the executive sponsor to sign off on success (record a sponsor_signoff event, G12)"
+  return data
+end
+
 rule "completion_review" {
   segment  = HUMAN_TOUCH,
   stage    = "onboarding",
   when     = review_due,
   once_per = target_of,
-  actions  = { task { "Completion review meeting", owner = "csm", data = graduation_data } },
+  actions  = { task { "Completion review meeting", owner = "csm", data = review_data } },
 }
 
 -- G3, P6, P9: ready -> the CSM validates success with the customer, asks for
@@ -67,6 +76,8 @@ local function handoff(a, t, r)
     "Ask for a testimonial or case study (P6)",
     "Handoff to the ongoing CSM: account history, relationship notes, expansion opportunities, health (P9)",
     "Record go_live_confirmed, milestone_reached and value_documented: onboarding ends on that evidence (J3)",
+    "Get the executive sponsor's sign-off on success and record it (a sponsor_signoff event): until then the "
+      .. "account is ready but not complete (G12)",
   }
   return data
 end
@@ -150,5 +161,69 @@ rule "extension_escalation" {
   actions  = { task { "Escalate: extensions used up", owner = "leadership", data = function(a, t, r)
     local ext = extension(a, t, r)
     return { reason = ext.reason, extended_days = ext.already, why = ext.why }
+  end } },
+}
+
+-- DOMAIN P6, P7, G10-G12 --------------------------------------------------------
+
+-- P6: onboarding complete -> the celebration email (C2: what the customer
+-- achieved, with numbers; the testimonial ask; the next phase), once, when
+-- onboarding completes: J3's evidence and the sponsor's sign-off (G12), or
+-- for tech touch the day-30 survey's "yes" (P7). Never on a milestone on
+-- the way (those get milestone_note) and never while a red flag blocks
+-- graduation. A completion seen in the last week is celebrated, so a
+-- missed night is caught up; the key names the contract, so it goes once.
+local CELEBRATE_WITHIN = 7 -- tend's default
+
+local function completed(a, t, r)
+  local at = account.completed_at(a, t, r)
+  if at == nil then return false, "onboarding not complete" end
+  local days = t.days_since_date(at)
+  local when = string.format("onboarding completed on %s", at:sub(1, 10))
+  if days > CELEBRATE_WITHIN then
+    return false, string.format("%s, %d days ago (celebrated within %d days, P6)", when, days, CELEBRATE_WITHIN)
+  end
+  local flags = red_flags.found(a, t, r)
+  if #flags > 0 then return false, when .. ", but a red flag blocks graduation: " .. table.concat(flags, "; ") .. " (P6, G4)" end
+  return true, when .. " (P6)"
+end
+
+--- C2: what the customer achieved: each milestone's data.achievements (or
+--- its name) and each documented outcome, in order.
+local function achievements(_, t)
+  local list = {}
+  for _, e in ipairs(t.events("milestone_reached")) do
+    if type(e.data.achievements) == "table" then
+      for _, x in ipairs(e.data.achievements) do list[#list + 1] = x end
+    elseif e.data.milestone or e.data.name then
+      list[#list + 1] = e.data.milestone or e.data.name
+    end
+  end
+  for _, e in ipairs(t.events("value_documented")) do
+    if type(e.data.outcome) == "string" then list[#list + 1] = e.data.outcome end
+  end
+  return { achievements = list }
+end
+
+local function contract_key(a, t) return account.contract_date(a, t) or "onboarding" end
+
+rule "onboarding_complete" {
+  when     = completed,
+  once_per = contract_key,
+  actions  = { email "celebration" { data = achievements } },
+}
+
+-- P6, P9: the handoff to the ongoing CSM when onboarding completes (human
+-- work, P8): account history, relationship notes, expansion opportunities,
+-- health assessment.
+rule "ongoing_csm_handoff" {
+  segment  = HUMAN_TOUCH,
+  when     = completed,
+  once_per = contract_key,
+  actions  = { task { "Handoff to the ongoing CSM", owner = "csm", data = function(a, t, r)
+    return {
+      health = r.health, expansion_signals = J.expansion_signals(a, t, r),
+      checklist = { "Account history", "Relationship notes", "Expansion opportunities", "Health assessment" },
+    }
   end } },
 }

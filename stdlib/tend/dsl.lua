@@ -43,6 +43,17 @@ local KEYS = {
 --- The intent kinds that go through the outbox (what a send policy governs).
 local SENT_KINDS = { "email", "notify", "webhook" }
 
+-- DOMAIN G10: every dimension has a floor (a scorecard setting, or per
+-- dimension); kept apart from KEYS above, which lists the original keys.
+local FLOOR_KEYS = { scorecard = { "floor" }, dimension = { "floor" } }
+
+--- The keys a declaration of `kind` accepts.
+local function keys_of(kind)
+  local list = table.move(KEYS[kind], 1, #KEYS[kind], 1, {})
+  for _, k in ipairs(FLOOR_KEYS[kind] or {}) do list[#list + 1] = k end
+  return list
+end
+
 --- The marker every action's metatable reports (getmetatable(a) == Action).
 local Action = {}
 
@@ -93,11 +104,12 @@ function Builder:check_keys(kind, name, where, t, items)
     self:problem(where, "%s '%s': expected a table of options, got %s", kind, name, type(t))
     return false
   end
-  local allowed = set_of(KEYS[kind])
+  local known = keys_of(kind)
+  local allowed = set_of(known)
   for _, k in ipairs(ordered(t)) do
     if type(k) == "string" then
       if not allowed[k] then
-        self:problem(where, "%s '%s': unknown key '%s' (known: %s)", kind, name, k, table.concat(KEYS[kind], ", "))
+        self:problem(where, "%s '%s': unknown key '%s' (known: %s)", kind, name, k, table.concat(known, ", "))
       end
     elseif not (items and math.type(k) == "integer") then
       self:problem(where, "%s '%s': unexpected list item %s", kind, name, tostring(k))
@@ -280,7 +292,10 @@ function Builder:dimension(where, name, t)
   if type(t.score) ~= "function" and type(t.score) ~= "number" then
     self:problem(where, "dimension '%s': 'score' must be a function or a number", tostring(name))
   end
-  return { is_dimension = true, name = name, weight = t.weight, score = t.score, where = where }
+  if t.floor ~= nil and type(t.floor) ~= "number" then
+    self:problem(where, "dimension '%s': 'floor' must be a number (the lowest score that may graduate, G10)", tostring(name))
+  end
+  return { is_dimension = true, name = name, weight = t.weight, score = t.score, floor = t.floor, where = where }
 end
 
 --- A scorecard's dimensions (weights summing to 1) from its list items.
@@ -304,11 +319,30 @@ function Builder:scorecard_dimensions(name, where, t)
   return dims
 end
 
---- scorecard "name" { dimension "..." {...}, ..., bands = {...}, blockers = {...} }
+--- DOMAIN G10: `floor = 6.0` (every dimension) or `floor = { technical = 7 }`.
+function Builder:check_floor(name, where, floor, dims)
+  if floor == nil or type(floor) == "number" then return end
+  if type(floor) ~= "table" then
+    self:problem(where, "scorecard '%s': 'floor' must be a number or a table of dimension = number", name)
+    return
+  end
+  local known = {}
+  for _, d in ipairs(dims) do known[d.name] = true end
+  for _, k in ipairs(ordered(floor)) do
+    if not known[k] then
+      self:problem(where, "scorecard '%s': floor names '%s', which is not one of its dimensions", name, tostring(k))
+    elseif type(floor[k]) ~= "number" then
+      self:problem(where, "scorecard '%s': floor of '%s' must be a number", name, tostring(k))
+    end
+  end
+end
+
+--- scorecard "name" { dimension "..." {...}, ..., bands = {...}, blockers = {...}, floor = 6.0 }
 function Builder:scorecard(where, name, t)
   if not self:check_keys("scorecard", name, where, t, true) then return end
   local dims = self:scorecard_dimensions(name, where, t)
   self:check_bands("scorecard", name, where, t.bands)
+  self:check_floor(name, where, t.floor, dims)
   local blockers = {}
   for k, b in pairs(t.blockers or {}) do
     if type(b) ~= "function" then
@@ -321,7 +355,7 @@ function Builder:scorecard(where, name, t)
   if self:unique("scorecard", name, where) then
     local cards = self.decl.scorecards
     cards[#cards + 1] = {
-      name = name, dimensions = dims, bands = t.bands, blockers = blockers,
+      name = name, dimensions = dims, bands = t.bands, blockers = blockers, floor = t.floor,
       blocked_band = t.blocked_band, stage = t.stage, where = where,
     }
   end

@@ -52,7 +52,8 @@ M.ABOUT = {
   training_next    = "P5 module completed, next module",
   weekly_summary   = "P4 weekly usage summary",
   survey_goal      = "P7 day-30 survey: have you achieved your stated goal?",
-  celebration      = "C1 milestone celebration; C2 achievements with numbers; P6",
+  milestone_note   = "C1 milestone on the way: a short note (P6: not the completion celebration)",
+  celebration      = "C1 onboarding completion and next steps; C2 achievements with numbers; P6, once, on completion",
   extension_notice = "C1 extension notice; C3 reason, focus actions, new date, readiness",
   renewal_open     = "J7 open the renewal conversation",
 }

@@ -164,7 +164,7 @@ describe("DOMAIN G4: red flags block graduation whatever the score", function()
     assert.are.equal("success criteria unmet: no milestone_reached, value_documented or goal survey",
                      block(a, timeline()))
     assert.is_nil(block(a, timeline { events = { ev("milestone_reached", "2026-11-01T09:00:00Z") } }))
-    assert.are.equal("the customer says the goal is not achieved (survey of 2026-11-10)",
+    assert.are.equal("success criteria unmet: the customer says the goal is not achieved (survey of 2026-11-10, G11)",
                      block(a, timeline { events = {
                        ev("milestone_reached", "2026-11-01T09:00:00Z"),
                        ev("survey_response", "2026-11-10T09:00:00Z", { goal_achieved = false }),

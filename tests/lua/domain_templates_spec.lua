@@ -3,7 +3,7 @@ local templates = require "tend.templates"
 local CATALOGUE, FILE_PROBLEMS = require("tend").catalogue()
 
 local NAMES = { "welcome", "welcome_self_serve", "kickoff_summary", "reengagement", "feature_howto", "training_next",
-                "weekly_summary", "survey_goal", "celebration", "extension_notice", "renewal_open" }
+                "weekly_summary", "survey_goal", "milestone_note", "celebration", "extension_notice", "renewal_open" }
 
 --- Variables that fill every placeholder of the catalogue.
 local VARS = {

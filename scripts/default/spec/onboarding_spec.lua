@@ -46,7 +46,7 @@ describe("day 7 without a login (DOMAIN P3)", function()
 
   it("does not apply once onboarding is over (J3)", function()
     local events = { S.event("acme", "milestone_reached", 12), S.event("acme", "value_documented", 11),
-                     S.event("acme", "go_live_confirmed", 10) }
+                     S.event("acme", "go_live_confirmed", 10), S.event("acme", "sponsor_signoff", 10) }
     assert.is_nil(S.trace(S.evaluate(customer { contract_signed_at = S.days_ago(40) }, events), "no_login_7d"))
   end)
 end)

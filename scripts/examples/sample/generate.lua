@@ -68,10 +68,13 @@ end
 local function weekly_logins(id) logins(id, { 1, 2, 8, 15, 22 }) end
 
 --- DOMAIN J3's evidence that onboarding is over: a milestone, documented
---- first value and the customer's go-live confirmation, `days` ago.
+--- first value and the customer's go-live confirmation, `days` ago, with
+--- the executive sponsor's sign-off on success (G12; tech touch does not
+--- need it, and it does no harm).
 local function graduated(id, days)
   event(id, "milestone_reached", days + 5, { milestone = "first workflow live" })
   event(id, "value_documented", days + 2, { outcome = "first value documented at the go-live review" })
+  event(id, "sponsor_signoff", days + 1)
   event(id, "go_live_confirmed", days)
 end
 
@@ -188,8 +191,9 @@ assessments(maju, { technical = 9, knowledge = 9, usage = 8, value = 9, stakehol
 event(maju, "training_completed", 0.3, { module = "Laporan lanjutan", next_module = "Automasi", score = 92 }, "u2")
 daily(maju, { weekly_active = 45, daily_active = 30, features_used = 5 })
 
--- G2, G4, P6, C2: the worked example 9, 8, 7, 9, 8 = 8.3, held at close by
--- 30% active users; a milestone reached last night.
+-- G2, G4, P6, C1: the worked example 9, 8, 7, 9, 8 = 8.3, held at close by
+-- 30% active users; a milestone reached last night: a short note, not the
+-- completion celebration.
 local vela = account { id = "vela-fintech", name = "Vela Fintech", employees = 900, acv = 60000, industry = "finance",
           technical = false, product_type = "daily", locale = "pt-BR", licensed_users = 200,
           contract_signed_at = "2026-09-13", renewal_date = "2027-09-13" }
@@ -205,7 +209,7 @@ local quantum = account { id = "quantum-grid", name = "Quantum Grid", employees 
           contract_signed_at = ago(15), renewal_date = ago(15 - 365) }
 logins(quantum, { 1, 2, 6 })
 
--- S1 boundary: 100 employees is mid-market even with a low ACV.
+-- S2: an ACV under $10K is tech touch whatever the size (100 employees, $9,000: SMB).
 local centro = account { id = "centro-medico", name = "Centro Médico Sur", employees = 100, acv = 9000,
           industry = "healthcare", technical = false, product_type = "weekly", locale = "es", licensed_users = 20,
           contract_signed_at = ago(12), renewal_date = ago(12 - 365) }
@@ -317,11 +321,13 @@ weekly_logins(northwind)
 event(northwind, "survey_response", 25, { score = 8, nps = 8 })
 daily(northwind, { weekly_active = 60, daily_active = 40, features_used = 5 })
 
--- J4 adoption: half the seats active.
+-- J4 adoption: half the seats active; P6, G12: onboarding completed 3 days
+-- ago (go-live after the sponsor's sign-off): the celebration and the
+-- handoff to the ongoing CSM.
 local serra = account { id = "serra-engenharia", name = "Serra Engenharia", employees = 350, acv = 28000,
           industry = "engineering", technical = false, product_type = "weekly", locale = "pt-BR", licensed_users = 60,
           contract_signed_at = "2026-07-15", renewal_date = "2027-07-15" }
-graduated(serra, 80)
+graduated(serra, 3)
 weekly_logins(serra)
 daily(serra, { monthly_active = 50, weekly_active = 30, features_used = 4 })
 
