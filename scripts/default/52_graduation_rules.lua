@@ -6,6 +6,7 @@ local O = tend.onboarding
 local J = tend.journey
 local account = require "lib.account"
 local red_flags = require "lib.red_flags"
+local say = require "lib.messages"
 
 -- T1, T2: a CSM runs the graduation of high- and low-touch accounts; SMB
 -- onboardings end with the day-30 survey instead (O3, P7: 55_tech_touch.lua).
@@ -37,6 +38,26 @@ rule "graduation_blocked" {
     return #g.blockers > 0, describe(g)
   end,
   actions = { flag "graduation_blocked" },
+}
+
+local function pct(x) return string.format("%d%%", math.floor(x * 100 + 0.5)) end
+
+-- G5: 30-40% of users active is a warning: flag it with its reason, to
+-- investigate before graduation (at or under 40%; under 50% also blocks, G4).
+local function usage_warning(a, t)
+  local field = account.active_metric(a, t)
+  local share = G.active_share(a, t, { field = field })
+  if share == nil then return false, "no usage data (G5)" end
+  local band = string.format("the %s-%s warning band (G5)", pct(G.USAGE_WARNING.from), pct(G.USAGE_WARNING.to))
+  local text = string.format("%s of licensed users active (%s)", pct(share), field)
+  if share > G.USAGE_WARNING.to then return false, text .. ", above " .. band end
+  return true, string.format("%s: %s %s", text, share >= G.USAGE_WARNING.from and "in" or "under", band)
+end
+
+rule "usage_warning" {
+  stage   = "onboarding",
+  when    = usage_warning,
+  actions = { flag "usage_warning" },
 }
 
 -- G8: the completion review meeting, 7-14 days before the graduation date.
@@ -104,12 +125,58 @@ local FOCUS = {
   stakeholder = "Meet the sponsor to realign on goals and next steps",
 }
 
+--- DOMAIN C3: usage's specific shortfall from the metrics, in the
+--- account's language ("usage 55%; the graduation threshold is 70%"); nil
+--- when a CSM assessed usage instead.
+local function usage_shortfall(a, t)
+  if t.last("assessment", { dimension = "usage" }) then return nil end
+  local field = account.active_metric(a, t)
+  local thresholds = G.usage_thresholds(a)
+  local th = thresholds[1]
+  for _, x in ipairs(thresholds) do if x.field == field then th = x end end
+  local share = G.active_share(a, t, { field = field, of = th.of })
+  if share == nil then return say.phrase(a, "usage_unknown", pct(th.share)) end
+  return say.phrase(a, "usage_short", pct(share), pct(th.share))
+end
+
+--- C3: the reason an account is not ready: its red flags, else what falls
+--- short, weakest first: usage against its G5 threshold, the other
+--- dimensions under the ready line with their scores (never a bare total).
+local function not_ready_reason(a, t, r)
+  local g = r.scorecards.graduation
+  if #g.blockers > 0 then return table.concat(g.blockers, "; ") end
+  local ready = G.BANDS[1][1]
+  local weak = {}
+  for i, d in ipairs(G.DIMENSIONS) do
+    local s = g.dimensions[d.name]
+    s = type(s) == "number" and s or nil
+    if s == nil or s < ready then
+      weak[#weak + 1] = { name = d.name, score = s, i = i, cost = G.WEIGHTS[d.name] * (ready - (s or 0)) }
+    end
+  end
+  table.sort(weak, function(x, y) if x.cost ~= y.cost then return x.cost > y.cost end return x.i < y.i end)
+  local clauses, scores = {}, {}
+  for _, w in ipairs(weak) do
+    local usage = w.name == "usage" and usage_shortfall(a, t) or nil
+    if usage then
+      clauses[#clauses + 1] = usage
+    else
+      scores[#scores + 1] = say.phrase(a, w.name) .. " " ..
+        (w.score and string.format("%.1f/10", w.score) or say.phrase(a, "not_assessed"))
+    end
+  end
+  if #scores > 0 or #clauses == 0 then
+    clauses[#clauses + 1] = say.phrase(a, "scores_short", table.concat(scores, ", "), string.format("%.1f", ready),
+                                       string.format("%.1f", g.total))
+  end
+  return table.concat(clauses, "; ")
+end
+
 --- G7: the extension this account would get: a specific reason, focus
 --- actions and a new date, within 30 days of extension in all.
 local function extension(a, t, r)
   local g = r.scorecards.graduation
-  local reason = #g.blockers > 0 and table.concat(g.blockers, "; ")
-    or string.format("the graduation score is %.1f; graduating needs %.1f (G3)", g.total, G.BANDS[1][1])
+  local reason = not_ready_reason(a, t, r)
   local actions = {}
   for _, d in ipairs(G.DIMENSIONS) do
     local s = g.dimensions[d.name]

@@ -492,6 +492,40 @@ function M.core_workflows_unused(opts)
   end
 end
 
+-- DOMAIN G4: red flags a person or another system reports as an event
+-- (the event type, and how a reason names it); a later `red_flag_cleared`
+-- event with data.flag = the type clears it.
+M.REPORTED = {
+  sponsor_disengaged   = "sponsor disengaged",
+  internal_resistance  = "internal resistance",
+  core_workflow_unused = "core workflow unused",
+}
+M.CLEARED_EVENT = "red_flag_cleared"
+M.REPORTED_WINDOW = "90d" -- tend's default: a report older than 90 calendar days has lapsed
+
+--- Blocker: a red flag reported as an event of `type_` (DOMAIN G4: sponsor
+--- disengaged, internal resistance, core workflows unused) within
+--- `within` (90 calendar days), not cleared by a later red_flag_cleared
+--- event naming it (data.flag). The reason names the flag, the date and
+--- the event's data.reason or data.workflow when given.
+---@param type_ string
+---@param opts? {within?: string, text?: string}
+---@return fun(a: table, t: table, r?: table): string|nil
+function M.reported(type_, opts)
+  local within = opt(opts, "within", M.REPORTED_WINDOW)
+  local text = opt(opts, "text", M.REPORTED[type_] or type_)
+  return function(_, t)
+    local list = within_days(t, type_, within)
+    local e = list[#list]
+    if e == nil then return nil end
+    for _, c in ipairs(t.events(M.CLEARED_EVENT)) do
+      if c.data.flag == type_ and c.at > e.at then return nil end
+    end
+    local detail = e.data.workflow or e.data.reason
+    return string.format("%s on %s%s", text, e.at:sub(1, 10), detail and (": " .. tostring(detail)) or "")
+  end
+end
+
 -- DOMAIN G4: the default blockers, by name (a scorecard's `blockers`).
 M.BLOCKERS = {
   active_below_half     = M.active_below(),
@@ -499,6 +533,9 @@ M.BLOCKERS = {
   champion_left         = M.champion_left(),
   unresolved_technical  = M.unresolved_technical(),
   success_criteria_unmet = M.success_criteria_unmet(),
+  sponsor_disengaged    = M.reported("sponsor_disengaged"),
+  internal_resistance   = M.reported("internal_resistance"),
+  core_workflow_unused  = M.reported("core_workflow_unused"),
 }
 
 -- G5: usage status -------------------------------------------------------

@@ -40,6 +40,8 @@ M.VARS = {
   new_target_date    = "the new graduation date (C3)",
   readiness_criteria = "how readiness will be judged (C3)",
   renewal_date       = "the contract's renewal date",
+  check_in_date      = "date of the next check-in meeting",
+  step_name          = "the setup step the customer is stuck on",
 }
 
 -- Which DOMAIN rules each template serves.
@@ -56,6 +58,15 @@ M.ABOUT = {
   celebration      = "C1 onboarding completion and next steps; C2 achievements with numbers; P6, once, on completion",
   extension_notice = "C1 extension notice; C3 reason, focus actions, new date, readiness",
   renewal_open     = "J7 open the renewal conversation",
+  kickoff_agenda   = "C1 kickoff confirmation and agenda, day 1-2 (P1 kickoff invite)",
+  checkin_agenda   = "C1 weekly check-in agenda (O1, O2 check-in cadence; T1, T2)",
+  setup_day1       = "O3 self-serve setup email, day 1",
+  setup_day3       = "O3 self-serve setup email, day 3",
+  setup_day7       = "O3 self-serve setup email, day 7",
+  feature_highlights = "O3 week 2: initial training, the features used most",
+  step_help        = "P4 stuck on step Y: automated help",
+  pulse_check      = "M2 mid-onboarding check-in: how is it going?",
+  nps_survey       = "M2 post-onboarding survey: NPS and open text",
 }
 
 -- Template files --------------------------------------------------------------

@@ -3,7 +3,7 @@
 local evidence = require "tend.evidence"
 local journey = require "tend.journey"
 local graduation = require "tend.graduation"
-local timeline = dofile("tests/lua/support/fake_timeline.lua")
+local timeline = require "support.fake_timeline"
 
 local function ev(type_, at) return { type = type_, at = at, data = {} } end
 

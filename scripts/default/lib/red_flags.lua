@@ -24,6 +24,20 @@ M.BLOCKERS = {
   -- articulated" needs no blocker: without value evidence the value
   -- dimension counts 0, under its floor (G10).
   success_criteria_unmet = G.success_criteria_unmet { require_evidence = false },
+  -- G4 red flags people report as events (cleared by a later
+  -- red_flag_cleared {flag = <type>}): the sponsor disengaged, internal
+  -- resistance, a core workflow unused.
+  sponsor_disengaged     = G.BLOCKERS.sponsor_disengaged,
+  internal_resistance    = G.BLOCKERS.internal_resistance,
+  -- ... and the core workflows the account names (attrs.core_workflows)
+  -- without a feature_used event for each in 30 days.
+  core_workflows_unused  = function(a, t, r)
+    local reported = G.BLOCKERS.core_workflow_unused(a, t, r)
+    if reported then return reported end
+    local list = type(a.attrs) == "table" and a.attrs.core_workflows or nil
+    if type(list) ~= "table" or #list == 0 then return nil end
+    return G.core_workflows_unused { workflows = list } (a, t, r)
+  end,
 }
 
 --- The red flags raised now, in name order.

@@ -59,7 +59,10 @@ describe("extension at the target date (DOMAIN G7, C3)", function()
     local r = S.evaluate(customer { contract_signed_at = S.days_ago(100), onboarding_target_at = S.days_ago(0) }, close)
     local email = S.action(r, "email", "extension_notice")
     assert.are.equal("pt-BR", email.locale)
-    assert.are.equal("the graduation score is 6.7; graduating needs 8.0 (G3)", email.data.reason)
+    -- C3: the specific shortfall, weakest first, in the account's language; never a bare score
+    assert.are.equal("valor de negócio 6.0/10, uso 6.0/10, conhecimento da equipe 7.0/10, alinhamento com os "
+                     .. "patrocinadores 7.0/10; para concluir o onboarding é preciso 8.0 no total (hoje 6.7)",
+                     email.data.reason)
     assert.are.equal(4, #email.data.focus_actions) -- knowledge, usage, value, stakeholder under 8
     assert.are.equal(S.in_days(30), email.data.new_target_date)
     assert.matches("8%.0%+ with no red flags", email.data.readiness_criteria)
