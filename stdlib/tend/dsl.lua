@@ -88,6 +88,7 @@ end
 ---@field problems string[]
 local Builder = {}
 Builder.__index = Builder
+Builder.set_of, Builder.ordered = set_of, ordered -- for the constructors in other modules (tend.send_policy)
 
 -- Checks shared by the constructors -----------------------------------
 

@@ -12,22 +12,10 @@ local M = {}
 --- The marker of `cap { }` and `quiet_hours { }` items (getmetatable(x) == PolicyItem).
 local PolicyItem = {}
 
-local function set_of(list)
-  local s = {}
-  for _, k in ipairs(list) do s[k] = true end
-  return s
-end
-
---- Keys of t, strings first, then by text: problems in a stable order.
-local function ordered(t)
-  local ks = {}
-  for k in pairs(t) do ks[#ks + 1] = k end
-  table.sort(ks, function(x, y)
-    local sx, sy = type(x) == "string", type(y) == "string"
-    if sx ~= sy then return sx end
-    return tostring(x) < tostring(y)
-  end)
-  return ks
+--- A new `cap` or `quiet_hours` item, `bad` when t is not a table of options.
+local function new_item(b, kind, where, t)
+  local ok = b:check_item_keys(kind, where, t)
+  return setmetatable({ item = kind, where = where, bad = not ok }, PolicyItem)
 end
 
 --- `kind = "email"` or `kind = { "email", "notify" }`: the outbox kinds
@@ -36,7 +24,7 @@ local function check_kinds(b, kind, where, v)
   if v == nil then return nil end
   local sent = b.sent_kinds
   local list = type(v) == "table" and v or { v }
-  local known, out = set_of(sent), {}
+  local known, out = b.set_of(sent), {}
   if (type(v) ~= "string" and type(v) ~= "table") or #list == 0 then
     b:problem(where, "%s: 'kind' must be %s, or a list of them", kind, table.concat(sent, ", "))
     return nil
@@ -87,8 +75,8 @@ end
 ---@param t table
 ---@return table item  marked PolicyItem; `bad` when it was reported
 function M.cap(b, where, t)
-  local item = setmetatable({ item = "cap", where = where, bad = true }, PolicyItem)
-  if not b:check_item_keys("cap", where, t) then return item end
+  local item = new_item(b, "cap", where, t)
+  if item.bad then return item end
   local nerrors = #b.problems
   if t.per ~= "contact" and t.per ~= "account" then
     b:problem(where, "cap: 'per' must be \"contact\" or \"account\", got %s",
@@ -113,8 +101,8 @@ end
 ---@param t table
 ---@return table item
 function M.quiet_hours(b, where, t)
-  local item = setmetatable({ item = "quiet_hours", where = where, bad = true }, PolicyItem)
-  if not b:check_item_keys("quiet_hours", where, t) then return item end
+  local item = new_item(b, "quiet_hours", where, t)
+  if item.bad then return item end
   local nerrors = #b.problems
   local from = check_clock(b, "quiet_hours", where, "from", t.from)
   local to = check_clock(b, "quiet_hours", where, "to", t.to)
@@ -142,7 +130,7 @@ function M.send_policy(b, where, t)
     b:problem(where, "send_policy: expected { cap { ... }, quiet_hours { ... } }, got %s", type(t))
     return
   end
-  for _, k in ipairs(ordered(t)) do
+  for _, k in ipairs(b.ordered(t)) do
     if type(k) == "string" and k ~= "description" then
       b:problem(where, "send_policy: unknown key '%s' (list cap { ... } and quiet_hours { ... } items)", k)
     elseif type(k) ~= "string" and math.type(k) ~= "integer" then

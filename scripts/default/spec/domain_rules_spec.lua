@@ -244,15 +244,19 @@ describe("S2: low ACV means tech touch", function()
   end)
 end)
 
+--- A low-touch account `day` days after its contract, graduated `live` days
+--- ago (J3's evidence and the sponsor's sign-off), with `extra` events.
+local function low_touch(day, live, extra, metrics)
+  local events = { S.event("j", "milestone_reached", live), S.event("j", "value_documented", live),
+                   S.event("j", "go_live_confirmed", live), S.event("j", "sponsor_signoff", live) }
+  for _, e in ipairs(extra) do events[#events + 1] = e end
+  return S.evaluate({ id = "j", employees = 300, acv = 30000, licensed_users = 100, contract_signed_at = S.days_ago(day) },
+                    events, S.metrics("j", 14, metrics))
+end
+
 describe("J2: the J1 windows are typical, not gates", function()
   --- A low-touch account graduated 40 days ago (J3 evidence and sign-off).
-  local function live(day, ...)
-    local events = { S.event("j", "milestone_reached", 45), S.event("j", "value_documented", 42),
-                     S.event("j", "go_live_confirmed", 40), S.event("j", "sponsor_signoff", 40) }
-    for _, e in ipairs { ... } do events[#events + 1] = e end
-    return S.evaluate({ id = "j", employees = 300, acv = 30000, licensed_users = 100, contract_signed_at = S.days_ago(day) },
-                      events, S.metrics("j", 14, { weekly_active = 60, features_used = 3 }))
-  end
+  local function live(day, ...) return low_touch(day, 40, { ... }, { weekly_active = 60, features_used = 3 }) end
 
   it("J2: expansion evidence on day 100 enters expansion early; none: not before day 180", function()
     assert.is_false(S.has(live(100).stages, "expansion"))
@@ -280,12 +284,9 @@ describe("calendar-day windows (as t.days_since counts)", function()
 
   it("90 days: a budget_cut exactly 90 days ago still sends a retained account back to adoption (J2)", function()
     local function stages(days_ago)
-      local events = { S.event("j", "milestone_reached", 150), S.event("j", "value_documented", 150),
-                       S.event("j", "go_live_confirmed", 150), S.event("j", "sponsor_signoff", 150),
-                       S.event("j", "budget_cut", days_ago) }
-      for _, d in ipairs { 1, 8, 15, 22 } do events[#events + 1] = S.event("j", "login", d) end
-      return S.evaluate({ id = "j", employees = 300, acv = 30000, licensed_users = 100, contract_signed_at = S.days_ago(170) },
-                        events, S.metrics("j", 14, { weekly_active = 85, features_used = 5 })).stages
+      local extra = { S.event("j", "budget_cut", days_ago) }
+      for _, d in ipairs { 1, 8, 15, 22 } do extra[#extra + 1] = S.event("j", "login", d) end
+      return low_touch(170, 150, extra, { weekly_active = 85, features_used = 5 }).stages
     end
     assert.same({ "adoption" }, stages(90))
     assert.same({ "retention" }, stages(91))
@@ -293,11 +294,7 @@ describe("calendar-day windows (as t.days_since counts)", function()
 
   it("90 days: an expansion trigger at the same clock time 90 days ago still counts (J6)", function()
     local function triggers(days_ago)
-      local events = { S.event("j", "milestone_reached", 300), S.event("j", "value_documented", 300),
-                       S.event("j", "go_live_confirmed", 300), S.event("j", "sponsor_signoff", 300),
-                       S.event("j", "new_team_interest", days_ago) }
-      local r = S.evaluate({ id = "j", employees = 300, acv = 30000, licensed_users = 100, contract_signed_at = S.days_ago(330) },
-                           events, S.metrics("j", 14, { weekly_active = 60, features_used = 5 }))
+      local r = low_touch(330, 300, { S.event("j", "new_team_interest", days_ago) }, { weekly_active = 60, features_used = 5 })
       return S.has(r.flags, "expansion_candidate")
     end
     assert.is_true(triggers(90))
