@@ -191,11 +191,13 @@ static void free_names(char **names, size_t n) {
     free(names);
 }
 
-/* templates/<locale>/<name>.txt -> { [locale] = { [name] = {text=, path=} } }.
- * Paths are gathered in C first; Lua is called only with no folder open,
- * and the lists are freed by the caller whatever Lua raises. */
+/* <root>/<locale>/<name>.txt -> { [locale] = { [name] = {text=, path=} } },
+ * for the playbook's templates/ and the stdlib's catalogue alike (one file
+ * format, one reader). Paths are gathered in C first; Lua is called only
+ * with no folder open, and the lists are freed whatever Lua raises. */
 typedef struct {
-    const char *dir;
+    const char *root;  /* the folder read */
+    const char *label; /* the folder as errors name it */
     char **locales;
     size_t nlocales;
     char ***files;
@@ -212,8 +214,10 @@ static int push_templates(lua_State *L) {
             size_t len = strlen(file);
             if (len < 5 || strcmp(file + len - 4, ".txt") != 0) continue;
             lua_createtable(L, 0, 2);
-            lua_pushfstring(L, "%s/templates/%s/%s", t->dir, t->locales[i], file);
+            lua_pushfstring(L, "%s/%s/%s", t->root, t->locales[i], file);
             tend_push_file(L, lua_tostring(L, -1));
+            lua_pushfstring(L, "%s/%s/%s", t->label, t->locales[i], file);
+            lua_replace(L, -3);
             lua_setfield(L, -3, "text");
             lua_setfield(L, -2, "path");
             lua_pushlstring(L, file, len - 4);
@@ -225,14 +229,11 @@ static int push_templates(lua_State *L) {
     return 1;
 }
 
-/* boot.finish(builder, templates) -> compiled | nil, problems, summary */
-static tend_status finish(tend_playbook *pb, const char *dir, tend_buf *problems, tend_error *err) {
-    lua_State *L = pb->L; /* stack: boot, builder */
-    lua_getfield(L, -2, "finish");
-    lua_pushvalue(L, -2);
-    char root[4096];
-    snprintf(root, sizeof root, "%s/templates", dir);
-    template_list tl = {.dir = dir};
+/* Pushes the template files under root (see push_templates); on failure
+ * pushes nothing. */
+static tend_status push_template_dir(tend_playbook *pb, const char *root, const char *label, tend_error *err) {
+    lua_State *L = pb->L;
+    template_list tl = {.root = root, .label = label};
     tl.nlocales = list_dir(root, &tl.locales);
     tl.files = calloc(tl.nlocales + 1, sizeof *tl.files);
     tl.nfiles = calloc(tl.nlocales + 1, sizeof *tl.nfiles);
@@ -248,11 +249,25 @@ static tend_status finish(tend_playbook *pb, const char *dir, tend_buf *problems
     free_names(tl.locales, tl.nlocales);
     free(tl.files);
     free(tl.nfiles);
+    return st;
+}
+
+/* boot.finish(builder, templates, stdlib_templates) -> compiled | nil, problems, summary */
+static tend_status finish(tend_playbook *pb, const char *dir, const char *stdlib_dir, tend_buf *problems,
+                          tend_error *err) {
+    lua_State *L = pb->L; /* stack: boot, builder */
+    lua_getfield(L, -2, "finish");
+    lua_pushvalue(L, -2);
+    char root[4096], sroot[4096];
+    snprintf(root, sizeof root, "%s/templates", dir);
+    snprintf(sroot, sizeof sroot, "%s/tend/templates", stdlib_dir);
+    tend_status st = push_template_dir(pb, root, root, err);
+    if (st == TEND_OK && (st = push_template_dir(pb, sroot, "stdlib/tend/templates", err)) != TEND_OK) lua_pop(L, 1);
     if (st != TEND_OK) {
         lua_pop(L, 2);
         return st;
     }
-    st = tend_lua_pcall(L, 2, 3, stdlib_budget(pb), err);
+    st = tend_lua_pcall(L, 3, 3, stdlib_budget(pb), err);
     if (st != TEND_OK) return st;
     for (lua_Integer i = 1; lua_rawgeti(L, -2, i) == LUA_TSTRING; i++) {
         tend_buf_adds(problems, lua_tostring(L, -1));
@@ -337,7 +352,7 @@ tend_status tend_playbook_open(const char *dir, const tend_playbook_opts *o, ten
         if (load_file(pb, path, problems) != TEND_OK) broken = 1;
     }
     /* Validate what did load even after a broken file: one run shows all. */
-    if ((st = finish(pb, dir, problems, err)) != TEND_OK || problems->len > 0 || broken) {
+    if ((st = finish(pb, dir, so.stdlib_dir, problems, err)) != TEND_OK || problems->len > 0 || broken) {
         if (st == TEND_OK || st == TEND_EPLAYBOOK) st = tend_fail(err, TEND_EPLAYBOOK, "%s: the playbook is invalid", dir);
         else {
             tend_error cause = *err;

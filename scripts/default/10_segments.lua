@@ -1,8 +1,10 @@
 -- Segments and touch models (DOMAIN S1, S2, T1-T3), with tend.segmentation:
 --   enterprise  1,000+ employees (S1) or ACV >= $50K (S2)   -> high touch (T1)
---   smb         under 100 employees and ACV under $10K      -> tech touch (T3)
+--   smb         ACV under $10K whatever the size (S2: "low ACV needs tech
+--               touch and self-serve"), or no ACV and under 100 employees
+--                                                           -> tech touch (T3)
 --   mid_market  everything between, the fallback            -> low touch (T2)
--- A missing employees or acv counts as 0, so an account with neither is smb.
+-- A missing employee count counts as 0, so an account with neither is smb.
 -- First match wins. Revenue tiers by percentile (S3) need the whole book:
 -- scripts/examples/product_led shows them with a population.
 local seg = tend.segmentation

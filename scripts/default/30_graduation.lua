@@ -11,36 +11,28 @@
 --                weakest counting; else whichever active count the account
 --                reports (active_users, weekly, monthly) against the generic 70%
 --   value        the goal survey (survey_response data.goal_achieved: 10 or 0),
---                else 10 after a value_documented event
+--                else 10 after a value_documented event; the customer's
+--                latest "not achieved" makes it 0 whatever was assessed (G11)
 --   stakeholder  the latest survey_response data.score, else its data.nps (0-10)
 -- A dimension with no signal is unknown: null in the result, 0 in the total.
 local G = tend.graduation
 local account = require "lib.account"
+local red_flags = require "lib.red_flags"
 
 local assessed_usage = G.assessed("usage")
 local function usage(a, t) return assessed_usage(a, t) or account.usage_score(a, t) end
-
--- DOMAIN G4: under 50% of users active, counted on the product's metric
--- (or on whichever active count the account reports).
-local function active_below_half(a, t)
-  return G.active_below(G.ACTIVE_BLOCKER, account.active_metric(a, t))(a, t)
-end
 
 scorecard "graduation" {
   stage = "onboarding",
   dimension "technical"   { weight = G.WEIGHTS.technical,   score = G.score("technical") },   -- 20%
   dimension "knowledge"   { weight = G.WEIGHTS.knowledge,   score = G.score("knowledge") },   -- 20%
   dimension "usage"       { weight = G.WEIGHTS.usage,       score = usage },                  -- 20%
-  dimension "value"       { weight = G.WEIGHTS.value,       score = G.score("value") },       -- 30%
+  dimension "value"       { weight = G.WEIGHTS.value,       score = G.score("value") },       -- 30%, the customer's to confirm (G11)
   dimension "stakeholder" { weight = G.WEIGHTS.stakeholder, score = G.score("stakeholder") }, -- 10%
-  bands = G.BANDS, -- DOMAIN G3: ready >= 8.0, close >= 6.0, not_ready below
-  -- DOMAIN G4: red flags hold a score of 8.0+ at close. "Success criteria
-  -- unmet / value not articulated" needs no blocker here: without value
-  -- evidence the value dimension (30%) counts 0 and the total stays <= 7.0.
-  blockers = {
-    active_below_half    = active_below_half,
-    usage_declining      = G.BLOCKERS.usage_declining,      -- weekly actives down 10%+ week over week
-    champion_left        = G.BLOCKERS.champion_left,        -- within 90 days
-    unresolved_technical = G.BLOCKERS.unresolved_technical, -- open technical or high/critical tickets
-  },
+  bands = G.BANDS, -- DOMAIN G3, G13: ready >= 8.0, close >= 6.0, not_ready below, on the total as shown
+  -- DOMAIN G10: all five green: a dimension under 6.0 keeps a total of
+  -- 8.0+ at close and the blocker names it.
+  floor = G.FLOOR,
+  -- DOMAIN G4, G11: red flags hold a score of 8.0+ at close (lib/red_flags.lua).
+  blockers = red_flags.BLOCKERS,
 }

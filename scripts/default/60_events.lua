@@ -82,12 +82,12 @@ on "training_completed" {
   email "training_next" { data = event_data("training_completed", { module_name = "module", next_module = "next_module" }) },
 }
 
--- DOMAIN P6, C1, C2: a milestone reached -> celebration email listing what
--- the customer achieved, with numbers (the event's data.achievements).
+-- DOMAIN P6, C1: a milestone on the way -> a short note with what it was.
+-- The completion celebration is not here: it goes once, when onboarding
+-- completes (52_graduation_rules.lua, onboarding_complete).
 on "milestone_reached" {
-  email "celebration" { data = function(_, t)
-    local d = t.last("milestone_reached").data
-    return { achievements = d.achievements or { d.milestone or d.name } }
+  email "milestone_note" { data = function(_, _, _, e)
+    return { achievements = e.data.achievements or { e.data.milestone or e.data.name } }
   end },
 }
 

@@ -57,9 +57,10 @@ end
 ---              summarize = fn(rows)|nil, send_policy = JSON text|nil }
 ---@param builder table
 ---@param templates? table  the playbook's template files, by locale and name
+---@param stdlib_templates? table  the stdlib's catalogue files, the same shape
 ---@return table|nil compiled, string[] problems, table summary
-function M.finish(builder, templates)
-  local decl, problems = builder.finish(templates)
+function M.finish(builder, templates, stdlib_templates)
+  local decl, problems = builder:finish(templates, stdlib_templates)
   -- `counts` in the order `tend check` prints them: the host has no list of its own.
   local summary = { counts = { { "segments", #decl.segments }, { "scorecards", #decl.scorecards },
                                { "stages", #decl.journey }, { "rules", #decl.rules },

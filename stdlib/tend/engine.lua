@@ -6,6 +6,7 @@ local json = require "tend.json"
 local dsl = require "tend.dsl"
 local templates = require "tend.templates"
 local messages = require "tend.messages"
+local evidence = require "tend.evidence"
 
 local M = {}
 
@@ -49,8 +50,16 @@ local function call_score(kind, name, fn, a, t, r)
   return v
 end
 
+--- DOMAIN G10: the floor a dimension must reach: its own `floor`, else the
+--- scorecard's (a number, or a table by dimension name); nil when none.
+local function floor_of(sc, d)
+  if d.floor ~= nil then return d.floor end
+  if type(sc.floor) == "table" then return sc.floor[d.name] end
+  return sc.floor
+end
+
 local function scorecard_result(sc, a, t, r)
-  local dims, order, total = setmetatable({}, OBJECT_MT), {}, 0
+  local dims, order, total, short = setmetatable({}, OBJECT_MT), {}, 0, {}
   for _, d in ipairs(sc.dimensions) do
     local s = call_score("dimension", d.name, d.score, a, t, r)
     order[#order + 1] = d.name
@@ -60,19 +69,32 @@ local function scorecard_result(sc, a, t, r)
       total = total + d.weight * s
       dims[d.name] = round1(s)
     end
+    local floor = floor_of(sc, d)
+    if floor ~= nil and (s == nil or round1(s) < floor) then
+      short[#short + 1] = string.format("%s %s is under its floor %.1f (G10)", d.name,
+                                        s == nil and "unknown" or string.format("%.1f", round1(s)), floor)
+    end
   end
   setmetatable(dims, { __jsonorder = order, __jsontype = "object" })
+  -- DOMAIN G13: the band is decided on the total as shown (one decimal),
+  -- so a CSM reading 8.0 reads what decided; 8.0 and 6.0 belong upward.
+  total = round1(total)
   local band = band_of(sc.bands, total)
   local blockers = {}
   for _, b in ipairs(sc.blockers) do
     local why = b.fn(a, t, r)
     if why then blockers[#blockers + 1] = type(why) == "string" and why or (b.name or ("blocker " .. tostring(b.index))) end
   end
+  -- DOMAIN G10: a total in the top band is not enough when a dimension is
+  -- under its floor: the account is held back, and the blocker names it.
+  if band == sc.bands[1][2] then
+    for _, why in ipairs(short) do blockers[#blockers + 1] = why end
+  end
   -- DOMAIN G4: a blocker holds an account back from the top band.
   if #blockers > 0 and band == sc.bands[1][2] then
     band = sc.blocked_band or (sc.bands[2] and sc.bands[2][2]) or band
   end
-  return setmetatable({ dimensions = dims, total = round1(total), band = band, blockers = blockers }, SCORECARD_MT)
+  return setmetatable({ dimensions = dims, total = total, band = band, blockers = blockers }, SCORECARD_MT)
 end
 
 --- The period an action's dedupe key names: the day, or the start of the
@@ -225,7 +247,9 @@ function M.compile(decl, t)
       end
     end
     for _, h in ipairs(decl.handlers) do
-      for _, e in ipairs(t.events(h.event, h.within_text)) do
+      -- `within` counts calendar days, as t.days_since does ("1d": today
+      -- and yesterday, whatever the clock time of the night's run).
+      for _, e in ipairs(evidence.within(t, h.event, h.within_text)) do
         if h.when == nil or h.when(a, e, t, result) then
           local entry = trace(result, "on " .. h.event, true, h.event .. " at " .. e.at)
           note_flags(entry, apply(result, h.actions, a, t, "on " .. h.event, now, nil, e.at, decl, e, entry.why))

@@ -39,6 +39,15 @@ M.WEIGHTS = { technical = 0.20, knowledge = 0.20, usage = 0.20, value = 0.30, st
 -- DOMAIN G3: >= 8.0 ready; 6.0-7.9 close; < 6.0 not ready. The DSL's band list.
 M.BANDS = { { 8.0, "ready" }, { 6.0, "close" }, { 0, "not_ready" } }
 
+-- DOMAIN G10: "don't graduate until all five are green": a dimension under
+-- its floor blocks graduation whatever the total (a scorecard setting).
+M.FLOOR = 6.0
+
+-- DOMAIN G12: high- and low-touch completion needs the executive sponsor's
+-- sign-off on success (this event); tech touch completes on the day-30
+-- survey's "yes" instead (P7).
+M.SIGNOFF = { event = "sponsor_signoff", touches = { high = true, low = true } }
+
 -- DOMAIN G4: fewer than 50% of users active blocks graduation.
 M.ACTIVE_BLOCKER = 0.50
 -- DOMAIN G4 says "usage declining week over week" with no size: tend's
@@ -94,12 +103,14 @@ end
 local function pct(x) return string.format("%d%%", math.floor(x * 100 + 0.5)) end
 
 local latest_data = require("tend.evidence").latest_data
+local within_days = require("tend.evidence").within
 
 -- G2/G3: the total and the band ------------------------------------------
 
---- DOMAIN G2: the weighted total of dimension scores; a missing score
---- counts 0 (as in the engine). Rounded to 9 decimals so that float noise
---- (8.0000000000000018, 7.9999999999) never crosses a band.
+--- DOMAIN G2, G13: the weighted total of dimension scores, rounded to one
+--- decimal as it is shown (the band is decided on this number: float
+--- noise such as 7.999999999999999 never decides); a missing score counts
+--- 0 (as in the engine).
 ---@param scores table<string, number|nil>
 ---@param weights? table<string, number>
 ---@return number
@@ -110,7 +121,28 @@ function M.total(scores, weights)
     local s = scores[name]
     if type(s) == "number" then sum = sum + w * s end
   end
-  return math.floor(sum * 1e9 + 0.5) / 1e9
+  local r = math.floor(sum * 10 + 0.5) / 10
+  return math.tointeger(r) or r
+end
+
+--- DOMAIN G10: the dimensions under their floor, as blocker reasons
+--- ("stakeholder 0.0 is under its floor 6.0 (G10)"); a missing score is
+--- under any floor.
+---@param scores table<string, number|nil>
+---@param floor? number|table<string, number>  default M.FLOOR for every dimension
+---@return string[]
+function M.below_floor(scores, floor)
+  floor = floor == nil and M.FLOOR or floor
+  local out = {}
+  for _, d in ipairs(M.DIMENSIONS) do
+    local f = type(floor) == "table" and floor[d.name] or (type(floor) == "number" and floor or nil)
+    local s = scores[d.name]
+    if f ~= nil and (type(s) ~= "number" or s < f) then
+      out[#out + 1] = string.format("%s %s is under its floor %.1f (G10)", d.name,
+                                    type(s) == "number" and string.format("%.1f", s) or "unknown", f)
+    end
+  end
+  return out
 end
 
 --- DOMAIN G3: the band of a total: the first whose threshold it reaches.
@@ -125,11 +157,13 @@ function M.band(total, bands)
   return bands[#bands][2]
 end
 
---- DOMAIN G2-G4: total, band and blockers as the engine reports them: a
---- blocker keeps the account out of the top band (G4, "whatever the score").
+--- DOMAIN G2-G4, G10, G13: total, band and blockers as the engine reports
+--- them: the band of the rounded total; a blocker, or a dimension under its
+--- floor when the total reaches the top band, keeps the account out of it
+--- (G4, "whatever the score"; G10, "all five green").
 ---@param scores table<string, number|nil>
 ---@param blockers? string[]  reasons
----@param opts? {weights?: table, bands?: table}
+---@param opts? {weights?: table, bands?: table, floor?: number|table|false}
 ---@return {total: number, band: string, blockers: string[]}
 function M.assess(scores, blockers, opts)
   local bands = opt(opts, "bands", M.BANDS)
@@ -137,6 +171,10 @@ function M.assess(scores, blockers, opts)
   local band = M.band(total, bands)
   local list = {}
   for i, why in ipairs(blockers or {}) do list[i] = why end
+  local floor = opt(opts, "floor", M.FLOOR)
+  if floor and band == bands[1][2] then
+    for _, why in ipairs(M.below_floor(scores, floor)) do list[#list + 1] = why end
+  end
   if #list > 0 and band == bands[1][2] and bands[2] then band = bands[2][2] end
   return { total = total, band = band, blockers = list }
 end
@@ -270,16 +308,32 @@ M.DERIVED = {
   end,
 }
 
+--- DOMAIN G11: the customer's own latest answer says the goal was not
+--- achieved, and nothing later confirms it (a survey saying it was, or the
+--- sponsor's sign-off, G12): the survey event, else nil.
+---@param t table  the timeline
+---@return table|nil event
+function M.customer_says_unmet(t)
+  local achieved, e = latest_data(t, "survey_response", "goal_achieved")
+  if achieved ~= false then return nil end
+  local signoff = t.last(M.SIGNOFF.event)
+  if signoff ~= nil and signoff.at > e.at then return nil end
+  return e
+end
+
 --- Score function for a G1 dimension: the latest CSM assessment, else
 --- the derived score (M.DERIVED): technical 10 after go_live_confirmed;
 --- knowledge from checks (G6); usage against G5; value from the goal
 --- survey (10/0) or a value_documented event (10); stakeholder from the
---- survey score or NPS. nil when neither says anything.
+--- survey score or NPS. nil when neither says anything. Value is the
+--- customer's to confirm (G11): while their latest answer says the goal
+--- was not achieved, value is 0 whatever the CSM assessed.
 ---@param name string
 ---@return fun(a: table, t: table): number|nil
 function M.score(name)
   local assessed, derive = M.assessed(name), M.DERIVED[name]
   return function(a, t)
+    if name == "value" and M.customer_says_unmet(t) then return 0 end
     local s = assessed(a, t)
     if s ~= nil or derive == nil then return s end
     return derive(a, t)
@@ -335,7 +389,7 @@ end
 function M.champion_left(opts)
   local within = opt(opts, "within", M.CHAMPION_WINDOW)
   return function(_, t)
-    local left = t.events("champion_left", within)
+    local left = within_days(t, "champion_left", within) -- calendar days, as t.days_since
     if #left > 0 then return "champion left on " .. left[#left].at:sub(1, 10) end
     return nil
   end
@@ -393,20 +447,23 @@ function M.unresolved_technical(opts)
   end
 end
 
---- Blocker: success criteria unmet or value not articulated (DOMAIN G4):
---- the latest goal survey says "not achieved", or there is no evidence
---- at all (no milestone_reached or value_documented event, no survey with
+--- Blocker: success criteria unmet or value not articulated (DOMAIN G4,
+--- G11): the customer's latest goal survey says "not achieved" and
+--- nothing later confirms it (see customer_says_unmet); or, unless
+--- `require_evidence` is false, there is no evidence at all (no
+--- milestone_reached or value_documented event, no survey with
 --- goal_achieved = true).
----@param opts? {evidence?: string[]}
+---@param opts? {evidence?: string[], require_evidence?: boolean}
 ---@return fun(a: table, t: table, r?: table): string|nil
 function M.success_criteria_unmet(opts)
   local evidence = opt(opts, "evidence", { "milestone_reached", "value_documented" })
+  local require_evidence = opt(opts, "require_evidence", true)
   return function(_, t)
-    local achieved, e = latest_data(t, "survey_response", "goal_achieved")
-    if achieved == false then
-      return "the customer says the goal is not achieved (survey of " .. e.at:sub(1, 10) .. ")"
+    local e = M.customer_says_unmet(t)
+    if e ~= nil then
+      return "success criteria unmet: the customer says the goal is not achieved (survey of " .. e.at:sub(1, 10) .. ", G11)"
     end
-    if achieved == true then return nil end
+    if not require_evidence or latest_data(t, "survey_response", "goal_achieved") ~= nil then return nil end
     for _, ty in ipairs(evidence) do
       if t.count(ty) > 0 then return nil end
     end
@@ -435,6 +492,40 @@ function M.core_workflows_unused(opts)
   end
 end
 
+-- DOMAIN G4: red flags a person or another system reports as an event
+-- (the event type, and how a reason names it); a later `red_flag_cleared`
+-- event with data.flag = the type clears it.
+M.REPORTED = {
+  sponsor_disengaged   = "sponsor disengaged",
+  internal_resistance  = "internal resistance",
+  core_workflow_unused = "core workflow unused",
+}
+M.CLEARED_EVENT = "red_flag_cleared"
+M.REPORTED_WINDOW = "90d" -- tend's default: a report older than 90 calendar days has lapsed
+
+--- Blocker: a red flag reported as an event of `type_` (DOMAIN G4: sponsor
+--- disengaged, internal resistance, core workflows unused) within
+--- `within` (90 calendar days), not cleared by a later red_flag_cleared
+--- event naming it (data.flag). The reason names the flag, the date and
+--- the event's data.reason or data.workflow when given.
+---@param type_ string
+---@param opts? {within?: string, text?: string}
+---@return fun(a: table, t: table, r?: table): string|nil
+function M.reported(type_, opts)
+  local within = opt(opts, "within", M.REPORTED_WINDOW)
+  local text = opt(opts, "text", M.REPORTED[type_] or type_)
+  return function(_, t)
+    local list = within_days(t, type_, within)
+    local e = list[#list]
+    if e == nil then return nil end
+    for _, c in ipairs(t.events(M.CLEARED_EVENT)) do
+      if c.data.flag == type_ and c.at > e.at then return nil end
+    end
+    local detail = e.data.workflow or e.data.reason
+    return string.format("%s on %s%s", text, e.at:sub(1, 10), detail and (": " .. tostring(detail)) or "")
+  end
+end
+
 -- DOMAIN G4: the default blockers, by name (a scorecard's `blockers`).
 M.BLOCKERS = {
   active_below_half     = M.active_below(),
@@ -442,6 +533,9 @@ M.BLOCKERS = {
   champion_left         = M.champion_left(),
   unresolved_technical  = M.unresolved_technical(),
   success_criteria_unmet = M.success_criteria_unmet(),
+  sponsor_disengaged    = M.reported("sponsor_disengaged"),
+  internal_resistance   = M.reported("internal_resistance"),
+  core_workflow_unused  = M.reported("core_workflow_unused"),
 }
 
 -- G5: usage status -------------------------------------------------------

@@ -83,6 +83,41 @@ function M.check(dir)
   return false, problems, msg
 end
 
+--- The stdlib's template files, {[locale] = {[name] = {text, path}}},
+--- read from stdlib/tend/templates/ as the host reads them for a playbook.
+---@return table files
+function M.stdlib_template_files()
+  local lfs = require "lfs"
+  local module = assert(package.searchpath("tend.templates", package.path), "tend.templates not found")
+  local root = module:gsub("%.lua$", "")
+  local files = {}
+  for locale in lfs.dir(root) do
+    if locale:sub(1, 1) ~= "." and lfs.attributes(root .. "/" .. locale, "mode") == "directory" then
+      files[locale] = {}
+      for file in lfs.dir(root .. "/" .. locale) do
+        local name = file:match("^([^.].*)%.txt$")
+        if name then
+          local f = assert(io.open(root .. "/" .. locale .. "/" .. file, "rb"))
+          files[locale][name] = { text = f:read("a"), path = "stdlib/tend/templates/" .. locale .. "/" .. file }
+          f:close()
+        end
+      end
+    end
+  end
+  return files
+end
+
+--- The stdlib's template catalogue (DOMAIN C1-C4), name -> locale ->
+--- {subject, body}, and the problems its files have (none, normally).
+---@return table catalogue, string[] problems
+function M.catalogue()
+  local templates = require "tend.templates"
+  return templates.catalogue({ M.stdlib_template_files() }, function(name)
+    local root = name:match("^([^.]+)%.")
+    return templates.VARS[name] ~= nil or root == "account" or root == "data"
+  end)
+end
+
 local default
 local function default_playbook()
   if not default then

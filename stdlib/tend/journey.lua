@@ -108,7 +108,8 @@ end
 
 local function pct(x) return string.format("%d%%", math.floor(x * 100 + 0.5)) end
 
-local latest_data = require("tend.evidence").latest_data
+local evidence = require "tend.evidence"
+local latest_data = evidence.latest_data
 
 local function health_score(r)
   return r and r.health and type(r.health.score) == "number" and r.health.score or nil
@@ -149,7 +150,8 @@ end
 -- J2 ----------------------------------------------------------------------
 
 --- DOMAIN J2: reasons the account may regress: a champion_left, budget_cut,
---- merger or competitor_demo event within `window` (90 days), and a health
+--- merger or competitor_demo event within `window` (90 calendar days, as
+--- t.days_since counts: the same clock time 90 days ago is inside), and a health
 --- drop (r.health.score under 40). Empty when none.
 ---@param a table  the account
 ---@param t table  its timeline
@@ -160,7 +162,7 @@ function M.regressions(a, t, r, opts)
   local window = opt(opts, "window", M.REGRESSION_WINDOW)
   local out = {}
   for _, g in ipairs(M.REGRESSIONS) do
-    local list = t.events(g.event, window)
+    local list = evidence.within(t, g.event, window)
     if #list > 0 then out[#out + 1] = g.text .. " on " .. list[#list].at:sub(1, 10) end
   end
   local below, score = opt(opts, "health_below", M.HEALTH_DROP_BELOW), health_score(r)
@@ -306,7 +308,7 @@ end
 
 --- DOMAIN J6: expansion triggers seen: usage near the licence limit (90%+
 --- of licensed seats active), new teams, champion asking for
---- capabilities, business growth (events within 90 days), high health
+--- capabilities, business growth (events within 90 calendar days), high health
 --- with strong advocacy (health 70+ and an NPS promoter or a referral),
 --- renewal timing (inside the segment's runway). Empty when none.
 ---@param a table  the account
@@ -323,7 +325,7 @@ function M.expansion_signals(a, t, r, opts)
   end
   local window = opt(opts, "window", M.EXPANSION.window)
   for _, g in ipairs(M.EXPANSION.events) do
-    local list = t.events(g.event, window)
+    local list = evidence.within(t, g.event, window)
     if #list > 0 then out[#out + 1] = g.text .. " on " .. list[#list].at:sub(1, 10) end
   end
   local score = health_score(r)
@@ -432,7 +434,7 @@ function M.advocacy_signals(a, t, r, opts)
   need(score ~= nil and score >= high, "high health (" .. tostring(score) .. ")",
        "high health (" .. high .. "+; now " .. (score and tostring(score) or "unknown") .. ")")
   if t.count("value_documented") > 0 then met[#met + 1] = "measurable ROI documented" end
-  if a.champion ~= nil and t.count("champion_left", M.REGRESSION_WINDOW) == 0 then met[#met + 1] = "engaged champion" end
+  if a.champion ~= nil and evidence.count_within(t, "champion_left", M.REGRESSION_WINDOW) == 0 then met[#met + 1] = "engaged champion" end
   if t.count("referral_given") > 0 then met[#met + 1] = "referral given" end
   return met, missing
 end

@@ -108,28 +108,40 @@ function M.product_led(a, opts)
   return signup == "product_led" or signup == "self_serve"
 end
 
+--- DOMAIN S2: "low ACV needs tech touch and self-serve": the account's
+--- ACV is known and under $10K (the medium band's floor), whatever its size.
+---@param a table  the account
+---@param opts? table  thresholds as in acv_band
+---@return boolean
+function M.low_acv(a, opts)
+  return type(a.acv) == "number" and a.acv < opt(opts, "medium", M.ACV.medium)
+end
+
 --- DOMAIN S1 + S2 as the default playbook combines them: enterprise when
---- either size or contract value is enterprise-grade.
+--- either size or contract value is enterprise-grade, unless the ACV is
+--- low (S2: tech touch whatever the size).
 ---@param a table  the account
 ---@param opts? table  thresholds as in size_band and acv_band
 ---@return boolean
 function M.is_enterprise(a, opts)
+  if M.low_acv(a, opts) then return false end
   return M.size_band(a.employees, opts) == "enterprise" or M.acv_band(a.acv, opts) == "high"
 end
 
---- DOMAIN S1 + S2: SMB when both are small (a missing number counts as 0)
---- and the account is not enterprise.
+--- DOMAIN S1 + S2: SMB (tech touch) when the ACV is under $10K, whatever
+--- the size (S2); with no ACV, when under 100 employees (S1; a missing
+--- employee count counts as 0).
 ---@param a table  the account
 ---@param opts? table  thresholds as in size_band and acv_band
 ---@return boolean
 function M.is_smb(a, opts)
-  local medium = opt(opts, "medium", M.ACV.medium)
-  return not M.is_enterprise(a, opts) and M.size_band(a.employees or 0, opts) == "smb"
-         and (a.acv or 0) < medium
+  if M.low_acv(a, opts) then return true end
+  return a.acv == nil and not M.is_enterprise(a, opts) and M.size_band(a.employees or 0, opts) == "smb"
 end
 
---- The account's segment: "enterprise" (1,000+ employees or ACV >= $50K),
---- "smb" (under 100 employees and ACV under $10K), else "mid_market";
+--- The account's segment: "smb" (ACV under $10K whatever the size, S2; or
+--- no ACV and under 100 employees), "enterprise" (1,000+ employees or ACV
+--- >= $50K), else "mid_market";
 --- with `opts.product_led = true`, a product-led sign-up that is not
 --- enterprise is "product_led" (S4).
 ---@param a table  the account

@@ -85,12 +85,12 @@ result() { sql "SELECT result::text FROM evaluations WHERE tenant = 'default' AN
 occurrence() { sql "SELECT to_char(occurrence AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM job_runs WHERE id = $1"; }
 v1=$(result vela-fintech $run1) v2=$(result vela-fintech $run2)
 
-# Delivery as the delivery loop would leave it: vela-fintech's celebration
+# Delivery as the delivery loop would leave it: vela-fintech's milestone note
 # sent; acme-ltda's re-engagement given up; its Slack alert retrying;
 # borealis-health's welcome held (a connector answered 410 Gone); titan-steel's
 # task done.
 sql "UPDATE outbox SET status = 'sent', attempts = 1, sent_at = '2026-11-22T02:05:00Z'
-      WHERE dedupe_key LIKE 'celebration:vela-fintech:%';
+      WHERE dedupe_key LIKE 'milestone_note:vela-fintech:%';
      UPDATE outbox SET status = 'dead', attempts = 8, last_error = 'SMTP 550 mailbox unavailable'
       WHERE dedupe_key LIKE 'reengagement:acme-ltda:%';
      UPDATE outbox SET attempts = 2, next_attempt_at = '2026-11-22T03:00:00Z', last_error = 'HTTP 503'
@@ -117,12 +117,12 @@ has "$E" "               blocked: $(q "j->'scorecards'->'graduation'->'blockers'
 why() { q "(SELECT e->>'why' FROM json_array_elements(j->'trace') e WHERE e->>'rule' = '$1' LIMIT 1)" "$2"; }
 why=$(why graduation_blocked "$v2")
 has "$E" "  graduation_blocked   set by graduation_blocked: $why" "explain flag with the rule that set it"
-has "$E" "  email celebration to champion, in pt-BR (rule on milestone_reached)" "explain intent"
+has "$E" "  email milestone_note to champion, in pt-BR (rule on milestone_reached)" "explain intent"
 has "$E" "    key $(q "j->'actions'->0->>'key'" "$v2")" "explain intent key"
 has "$E" "    to $(q "j->'actions'->0->>'address'" "$v2")" "explain: the rendered email's address"
 has "$E" "    subject \"$(q "j->'actions'->0->>'subject'" "$v2")\"" "explain: the rendered subject"
 like "$E" "^    outbox #[0-9]+ \(run $run2\): sent 2026-11-22T02:05:00Z$" "explain delivery"
-like "$E" "^Rules that fired \(2\)$" "explain fired rules"
+like "$E" "^Rules that fired \(3\)$" "explain fired rules"
 like "$E" "^  on milestone_reached +milestone_reached at " "explain fired rules"
 like "$E" "^Rules that did not fire \($(q "(SELECT count(*) FROM json_array_elements(j->'trace') e WHERE e->>'fired' = 'false')" "$v2")\)$" "explain rules not fired"
 like "$E" "^  no_login_7d +onboarding day 70, " "explain rules not fired"
@@ -131,7 +131,7 @@ has "$E" "  graduation   not_ready → close (total 0.6 → 8.3)" "explain band 
 has "$E" "  Health       $(q "$HEALTH" "$v1") → $(q "$HEALTH" "$v2")" \
   "explain health change"
 has "$E" "  Flags        removed needs_followup" "explain flags change"
-has "$E" "  New intents  email celebration to champion, in pt-BR" "explain new intents"
+has "$E" "  New intents  email milestone_note to champion, in pt-BR" "explain new intents"
 has "$E" "  Rules        now firing: on milestone_reached; no longer firing: no_login_7d" "explain rules change"
 hasnt "$E" "^  (Segment|Stages) " "explain: segment and stages did not change"
 

@@ -164,7 +164,7 @@ describe("DOMAIN G4: red flags block graduation whatever the score", function()
     assert.are.equal("success criteria unmet: no milestone_reached, value_documented or goal survey",
                      block(a, timeline()))
     assert.is_nil(block(a, timeline { events = { ev("milestone_reached", "2026-11-01T09:00:00Z") } }))
-    assert.are.equal("the customer says the goal is not achieved (survey of 2026-11-10)",
+    assert.are.equal("success criteria unmet: the customer says the goal is not achieved (survey of 2026-11-10, G11)",
                      block(a, timeline { events = {
                        ev("milestone_reached", "2026-11-01T09:00:00Z"),
                        ev("survey_response", "2026-11-10T09:00:00Z", { goal_achieved = false }),
@@ -185,8 +185,20 @@ describe("DOMAIN G4: red flags block graduation whatever the score", function()
       names[#names + 1] = k
     end
     table.sort(names)
-    assert.are.same({ "active_below_half", "champion_left", "success_criteria_unmet", "unresolved_technical",
-                      "usage_declining" }, names)
+    assert.are.same({ "active_below_half", "champion_left", "core_workflow_unused", "internal_resistance",
+                      "sponsor_disengaged", "success_criteria_unmet", "unresolved_technical", "usage_declining" }, names)
+  end)
+
+  it("G4: blocks on a red flag reported as an event until a later red_flag_cleared names it", function()
+    local block = graduation.reported("sponsor_disengaged")
+    local e = ev("sponsor_disengaged", "2026-11-10T09:00:00Z", { reason = "missed two steering meetings" })
+    assert.are.equal("sponsor disengaged on 2026-11-10: missed two steering meetings", block(a, timeline { events = { e } }))
+    assert.is_nil(block(a, timeline { events = { e, ev("red_flag_cleared", "2026-11-12T09:00:00Z", { flag = "sponsor_disengaged" }) } }))
+    assert.are.equal("sponsor disengaged on 2026-11-10: missed two steering meetings",
+                     block(a, timeline { events = { e, ev("red_flag_cleared", "2026-11-12T09:00:00Z", { flag = "internal_resistance" }) } }))
+    -- 90 calendar days: lapsed on the 91st
+    assert.is_nil(block(a, timeline { events = { ev("sponsor_disengaged", "2026-08-23T09:00:00Z") } }))
+    assert.are.equal("sponsor disengaged on 2026-08-24", block(a, timeline { events = { ev("sponsor_disengaged", "2026-08-24T09:00:00Z") } }))
   end)
 end)
 

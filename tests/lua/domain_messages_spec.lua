@@ -4,6 +4,7 @@
 local messages = require "tend.messages"
 local templates = require "tend.templates"
 local tend = require "tend"
+local CATALOGUE = tend.catalogue()
 
 local ACME = {
   id = "acme", name = "Acme Ltda", locale = "pt-BR", renewal_date = "2027-08-01",
@@ -13,8 +14,8 @@ local ACME = {
 
 local function email(account, name, data, to)
   local intent = { kind = "email", template = name, to = to or "champion", data = data }
-  intent.locale = select(2, templates.pick(templates.CATALOGUE, name, account.locale))
-  messages.email(intent, account, templates.CATALOGUE)
+  intent.locale = select(2, templates.pick(CATALOGUE, name, account.locale))
+  messages.email(intent, account, CATALOGUE)
   return intent
 end
 

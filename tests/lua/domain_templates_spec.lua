@@ -1,8 +1,9 @@
 --- tend.templates, specified in DOMAIN's words (C1-C4).
 local templates = require "tend.templates"
+local CATALOGUE, FILE_PROBLEMS = require("tend").catalogue()
 
 local NAMES = { "welcome", "welcome_self_serve", "kickoff_summary", "reengagement", "feature_howto", "training_next",
-                "weekly_summary", "survey_goal", "celebration", "extension_notice", "renewal_open" }
+                "weekly_summary", "survey_goal", "milestone_note", "celebration", "extension_notice", "renewal_open" }
 
 --- Variables that fill every placeholder of the catalogue.
 local VARS = {
@@ -23,7 +24,7 @@ local VARS = {
 describe("DOMAIN C1: templated touchpoints", function()
   it("has every template the default playbook sends", function()
     for _, name in ipairs(NAMES) do
-      assert.is_table(templates.CATALOGUE[name], name)
+      assert.is_table(CATALOGUE[name], name)
       assert.is_string(templates.ABOUT[name], name)
     end
   end)
@@ -31,7 +32,7 @@ describe("DOMAIN C1: templated touchpoints", function()
   it("renders every template in every locale with nothing left unfilled", function()
     for _, name in ipairs(NAMES) do
       for _, locale in ipairs(templates.LOCALES) do
-        local m = templates.message(templates.CATALOGUE, name, locale, VARS)
+        local m = templates.message(CATALOGUE, name, locale, VARS)
         assert.are.equal(locale, m.locale)
         assert.is_nil(m.subject:find("{{", 1, true), name .. " " .. locale)
         assert.is_nil(m.body:find("{{", 1, true), name .. " " .. locale)
@@ -44,13 +45,13 @@ describe("DOMAIN C1: templated touchpoints", function()
   end)
 
   it("passes its own load-time check", function()
-    assert.are.same({}, templates.check(templates.CATALOGUE))
+    assert.are.same({}, templates.check(CATALOGUE))
   end)
 end)
 
 describe("DOMAIN C2: the celebration lists achievements with numbers", function()
   it("renders each achievement as a line", function()
-    local m = templates.message(templates.CATALOGUE, "celebration", "en", VARS)
+    local m = templates.message(CATALOGUE, "celebration", "en", VARS)
     assert.are.equal("Acme Ltda reached its goals: congratulations!", m.subject)
     assert.is_truthy(m.body:find("- cut invoice processing time 53% (target was 40%)\n"
                                  .. "- trained 47 users in 3 departments", 1, true))
@@ -59,7 +60,7 @@ end)
 
 describe("DOMAIN C3: the extension notice", function()
   it("states the reason, the focus actions, the new target date and how readiness is judged", function()
-    local m = templates.message(templates.CATALOGUE, "extension_notice", "pt-BR", VARS)
+    local m = templates.message(CATALOGUE, "extension_notice", "pt-BR", VARS)
     assert.are.equal("Atualização do onboarding: nova data-alvo 2026-12-15", m.subject)
     assert.is_truthy(m.body:find("Motivo: only 60% of users are active; the graduation threshold is 70%", 1, true))
     assert.is_truthy(m.body:find("- Group training for the 3 teams not yet active\n- Weekly usage review", 1, true))
@@ -69,7 +70,7 @@ describe("DOMAIN C3: the extension notice", function()
 
   it("uses the same four facts in every language", function()
     for _, locale in ipairs(templates.LOCALES) do
-      local used = templates.placeholders(templates.CATALOGUE.extension_notice[locale].body)
+      local used = templates.placeholders(CATALOGUE.extension_notice[locale].body)
       local set = {}
       for _, p in ipairs(used) do set[p] = true end
       for _, p in ipairs({ "reason", "focus_actions", "new_target_date", "readiness_criteria" }) do
@@ -80,7 +81,7 @@ describe("DOMAIN C3: the extension notice", function()
 end)
 
 describe("DOMAIN C4: English, Brazilian Portuguese, Spanish and Malay", function()
-  local cat = templates.CATALOGUE
+  local cat = CATALOGUE
 
   it("has each template in the four languages", function()
     for _, name in ipairs(NAMES) do
@@ -131,7 +132,7 @@ describe("rendering placeholders", function()
                      "template welcome (en) body: unknown placeholder {{champion_nme}}")
     assert.has_error(function() templates.render("{{account.size}}", VARS, "x") end,
                      "template x: unknown placeholder {{account.size}}")
-    assert.has_error(function() templates.message(templates.CATALOGUE, "extension_notice", "es", { account = { name = "A" } }) end)
+    assert.has_error(function() templates.message(CATALOGUE, "extension_notice", "es", { account = { name = "A" } }) end)
   end)
 
   it("raises on a value that is not text, a number or a list of them", function()
@@ -183,26 +184,62 @@ describe("checking a catalogue at load time", function()
   end)
 end)
 
+describe("the catalogue's files (stdlib/tend/templates/<locale>/<name>.txt)", function()
+  it("parse without problems, in the format a playbook's templates/ folder uses", function()
+    assert.are.same({}, FILE_PROBLEMS)
+    local files = require("tend").stdlib_template_files()
+    assert.are.same({ "en", "es", "ms", "pt-BR" }, (function()
+      local ls = {}
+      for locale in pairs(files) do ls[#ls + 1] = locale end
+      table.sort(ls)
+      return ls
+    end)())
+    assert.matches("^Subject: ", files.en.welcome.text)
+    assert.are.equal("stdlib/tend/templates/en/welcome.txt", files.en.welcome.path)
+  end)
+
+  it("drops the file's final newline from the body, and reports a file without a subject line", function()
+    local yes = function() return true end
+    local m = templates.parse("x.txt", "Subject: Hi\n\nBody\n", yes)
+    assert.are.same({ subject = "Hi", body = "Body" }, m)
+    local bad, problems = templates.parse("t/en/x.txt", "Hello\n", yes)
+    assert.is_nil(bad)
+    assert.matches("^t/en/x.txt:1: the first line must be 'Subject: ...'", problems[1])
+  end)
+
+  it("names the file and line of an unknown placeholder", function()
+    local _, problems = templates.parse("t/en/x.txt", "Subject: Hi\n\nDear {{who}},\n{{nope}}\n",
+                                        function(n) return n == "who", "hint" end)
+    assert.are.same({ "t/en/x.txt:4: unknown placeholder {{nope}} (hint)" }, problems)
+  end)
+
+  it("lets a later layer (the playbook) replace a text per name and locale, and needs English (C4)", function()
+    local yes = function() return true end
+    local cat, problems = templates.catalogue({
+      { en = { hi = { text = "Subject: A\n\na", path = "s/en/hi.txt" } } },
+      { en = { hi = { text = "Subject: B\n\nb", path = "p/en/hi.txt" } },
+        ms = { only = { text = "Subject: C\n\nc", path = "p/ms/only.txt" } } },
+    }, yes)
+    assert.are.equal("B", cat.hi.en.subject)
+    assert.are.same({ "templates/en/only.txt: missing: template 'only' needs an English text to fall back to (DOMAIN C4)" },
+                    problems)
+  end)
+end)
+
 describe("in a playbook's sandbox", function()
-  it("checks the catalogue at load time and renders in the account's locale", function()
+  it("loads the stdlib catalogue with the playbook and renders in the account's locale", function()
     local tend = require "tend"
     local pb, problems, msg = tend.playbook_from { ["rules.lua"] = [==[
-local templates = require "tend.templates"
-local problems = templates.check(templates.CATALOGUE)
-assert(#problems == 0, table.concat(problems, "\n"))
 segment "all" { touch = "tech" }
-rule "subject" {
-  when = function(a)
-    local m = templates.message(templates.CATALOGUE, "renewal_open", a.locale,
-                                { account = a, champion_name = "Siti", csm_name = "Ana", renewal_date = a.renewal_date })
-    return true, m.subject
-  end,
-  actions = { flag "seen" },
+rule "renewal" {
+  when = function() return true end,
+  actions = { email "renewal_open" { data = { champion_name = "Siti", csm_name = "Ana", renewal_date = "2027-08-01" } } },
 }
 ]==] }
     assert(pb, tostring(msg) .. "\n" .. table.concat(problems or {}, "\n"))
-    local r = pb:evaluate { id = "kl", name = "Kedai Lim", locale = "ms-MY", renewal_date = "2027-08-01" }
-    assert.are.equal("Merancang pembaharuan kontrak Kedai Lim", r.trace[1].why)
+    local r = pb:evaluate { id = "kl", name = "Kedai Lim", locale = "ms-MY", champion = "siti@kedai.example" }
+    assert.are.equal("ms", r.actions[1].locale)
+    assert.are.equal("Merancang pembaharuan kontrak Kedai Lim", r.actions[1].subject)
     pb:close()
   end)
 end)

@@ -5,6 +5,7 @@
 local graduation = require "tend.graduation"
 local journey = require "tend.journey"
 local onboarding = require "tend.onboarding"
+local evidence = require "tend.evidence"
 
 local M = {}
 
@@ -40,14 +41,76 @@ function M.idle_days(a, t)
   return contract and math.min(login, contract) or login
 end
 
+--- The customer said "yes, the goal is achieved" in their latest goal
+--- survey (DOMAIN P7): that event, else nil.
+---@param t table  its timeline
+---@return table|nil event
+function M.goal_confirmed(t)
+  local achieved, e = evidence.latest_data(t, "survey_response", "goal_achieved")
+  if achieved == true then return e end
+  return nil
+end
+
 --- DOMAIN J3 with J2's "evidence, never the calendar": onboarding is over
 --- once milestones are met, first value is documented and the customer
---- confirmed go-live; a signed renewal proves it too.
+--- confirmed go-live, and (G12) for high- and low-touch accounts the
+--- executive sponsor signed off on success; for tech touch the day-30
+--- survey's "yes" is the completion evidence on its own (P7). A signed
+--- renewal proves it too. While the customer's latest answer says the goal
+--- was not achieved, onboarding is not over (G11).
 ---@param a table  the account
 ---@param t table  its timeline
+---@param r? table  the result so far (its touch model)
 ---@return boolean
-function M.graduated(a, t)
-  return t.count("renewal_signed") > 0 or (journey.ready_for_adoption(a, t))
+function M.graduated(a, t, r)
+  if t.count("renewal_signed") > 0 then return true end
+  if graduation.customer_says_unmet(t) then return false end
+  local touch = r and r.touch
+  if touch == "tech" and M.goal_confirmed(t) then return true end
+  if not journey.ready_for_adoption(a, t) then return false end
+  return not graduation.SIGNOFF.touches[touch] or t.count(graduation.SIGNOFF.event) > 0
+end
+
+--- The first event of `type_` that `keep` accepts (all when nil).
+local function first(t, type_, keep)
+  for _, e in ipairs(t.events(type_)) do
+    if keep == nil or keep(e) then return e end
+  end
+  return nil
+end
+
+--- When onboarding completed (the time the last piece of evidence
+--- arrived, see graduated), or nil when it has not, or when only a signed
+--- renewal says so (no completion to celebrate).
+---@param a table  the account
+---@param t table  its timeline
+---@param r? table  the result so far
+---@return string|nil at
+function M.completed_at(a, t, r)
+  if not M.graduated(a, t, r) then return nil end
+  local touch = r and r.touch
+  if touch == "tech" then
+    local yes = M.goal_confirmed(t)
+    if yes then return yes.at end
+  end
+  local value = first(t, "value_documented")
+  local marked = first(t, "milestone_reached", function(e) return e.data.first_value == true end)
+  local said = first(t, "survey_response", function(e) return e.data.goal_achieved == true end)
+  local value_at
+  for _, e in ipairs { value, marked, said } do
+    if value_at == nil or e.at < value_at then value_at = e.at end
+  end
+  local parts = { first(t, "milestone_reached"), first(t, "go_live_confirmed"),
+                  graduation.SIGNOFF.touches[touch] and first(t, graduation.SIGNOFF.event) or nil }
+  local at = value_at
+  for i = 1, 3 do
+    local e = parts[i]
+    if i < 3 or graduation.SIGNOFF.touches[touch] then
+      if e == nil then return nil end
+      if at == nil or e.at > at then at = e.at end
+    end
+  end
+  return at
 end
 
 --- The onboarding target date ("YYYY-MM-DD") and where it comes from: the

@@ -70,7 +70,7 @@ function M.score(a, t)
   local score = 100 * sum / weight
   for _, g in ipairs(journey.REGRESSIONS) do
     local off = M.PENALTIES[g.event]
-    if off and t.count(g.event, journey.REGRESSION_WINDOW) > 0 then
+    if off and evidence.count_within(t, g.event, journey.REGRESSION_WINDOW) > 0 then -- calendar days
       score = score - off
       shown[#shown + 1] = string.format("%s -%d", g.event, off)
     end

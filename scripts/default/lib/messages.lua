@@ -52,6 +52,38 @@ M.PHRASES = {
     es = "otro recurso de su guía de configuración",
     ms = "ciri seterusnya dalam panduan persediaan anda",
   },
+  -- DOMAIN C3: the specific shortfall an extension notice names.
+  usage_short = {
+    en = "usage %s; the graduation threshold is %s",
+    ["pt-BR"] = "uso de %s; o mínimo para concluir o onboarding é %s",
+    es = "uso del %s; el umbral para concluir el onboarding es %s",
+    ms = "penggunaan %s; ambang untuk menamatkan onboarding ialah %s",
+  },
+  usage_unknown = {
+    en = "no usage data yet; the graduation threshold is %s of users active",
+    ["pt-BR"] = "ainda sem dados de uso; o mínimo para concluir o onboarding é %s dos usuários ativos",
+    es = "aún sin datos de uso; el umbral para concluir el onboarding es %s de usuarios activos",
+    ms = "tiada data penggunaan lagi; ambang untuk menamatkan onboarding ialah %s pengguna aktif",
+  },
+  scores_short = {
+    en = "%s; graduation needs %s overall (now %s)",
+    ["pt-BR"] = "%s; para concluir o onboarding é preciso %s no total (hoje %s)",
+    es = "%s; para concluir el onboarding se necesita %s en total (hoy %s)",
+    ms = "%s; penamatan onboarding memerlukan %s secara keseluruhan (kini %s)",
+  },
+  not_assessed = { en = "not yet assessed", ["pt-BR"] = "ainda não avaliado", es = "aún sin evaluar", ms = "belum dinilai" },
+  usage = { en = "usage", ["pt-BR"] = "uso", es = "uso", ms = "penggunaan" },
+  technical = { en = "technical setup", ["pt-BR"] = "configuração técnica", es = "configuración técnica", ms = "persediaan teknikal" },
+  knowledge = { en = "team knowledge", ["pt-BR"] = "conhecimento da equipe", es = "conocimiento del equipo", ms = "pengetahuan pasukan" },
+  value = { en = "business value", ["pt-BR"] = "valor de negócio", es = "valor de negocio", ms = "nilai perniagaan" },
+  stakeholder = { en = "stakeholder alignment", ["pt-BR"] = "alinhamento com os patrocinadores",
+                  es = "alineación con los responsables", ms = "penjajaran pihak berkepentingan" },
+  setup_step = {
+    en = "a setup step",
+    ["pt-BR"] = "uma etapa da configuração",
+    es = "un paso de la configuración",
+    ms = "satu langkah persediaan",
+  },
   goal = {
     en = "the result you set out to achieve when you signed up",
     ["pt-BR"] = "o resultado que vocês queriam alcançar ao contratar",

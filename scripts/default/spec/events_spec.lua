@@ -57,10 +57,11 @@ describe("event playbooks", function()
     assert.same({ module_name = "basics", next_module = "reports" }, email.data)
   end)
 
-  it("celebrates a milestone with what the customer achieved, in numbers (P6, C2)", function()
+  it("P6: notes a milestone on the way with what it was, and does not celebrate completion on it", function()
     local achieved = { "cut invoice processing time 53%, target was 40%", "trained 47 users in 3 departments" }
     local r = S.evaluate(account(), { S.event("acme", "milestone_reached", 0.2, { achievements = achieved }) })
-    assert.same(achieved, S.action(r, "email", "celebration").data.achievements)
+    assert.same(achieved, S.action(r, "email", "milestone_note").data.achievements)
+    assert.is_nil(S.action(r, "email", "celebration"))
   end)
 
   it("asks the CSM to find a new champion when the champion leaves (J2, P8)", function()

@@ -79,9 +79,9 @@ describe("graduation scorecard (DOMAIN G1-G3)", function()
     assert.are.equal(3, r.scorecards.graduation.total)
   end)
 
-  it("keeps no scorecard for a graduated account: milestones, value and go-live confirmed (J3)", function()
+  it("keeps no scorecard for a graduated account: milestones, value, go-live and the sponsor's sign-off (J3, G12)", function()
     local events = { S.event("acme", "milestone_reached", 10), S.event("acme", "value_documented", 8),
-                     S.event("acme", "go_live_confirmed", 5) }
+                     S.event("acme", "go_live_confirmed", 5), S.event("acme", "sponsor_signoff", 4) }
     local r = S.evaluate(onboarding_account(), events)
     assert.is_false(S.has(r.stages, "onboarding"))
     assert.is_nil(r.scorecards.graduation)
@@ -138,7 +138,8 @@ describe("acting on graduation (DOMAIN G3, G8, P6, P9)", function()
     local task = S.actions_of(r, "graduation_ready")[1]
     assert.are.equal("Graduation and handoff", task.title)
     assert.are.equal("csm", task.owner)
-    assert.are.equal(4, #task.data.checklist)
+    assert.are.equal(5, #task.data.checklist)
+    assert.matches("sponsor_signoff", task.data.checklist[5]) -- G12: the task asks for the sign-off
     -- once per onboarding target: contract + 60 days for mid-market (O2)
     assert.are.equal("task:Graduation and handoff:acme:" .. S.in_days(20), task.key)
   end)

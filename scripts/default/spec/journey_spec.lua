@@ -8,10 +8,11 @@ local function account(days_since_contract, extra)
   return a
 end
 
---- J3's evidence 60 days ago, and a login in each of the last 4 weeks (J4).
+--- J3's evidence and the sponsor's sign-off (G12) 60 days ago, and a login
+--- in each of the last 4 weeks (J4).
 local function live(...)
   local list = { S.event("acme", "milestone_reached", 65), S.event("acme", "value_documented", 62),
-                 S.event("acme", "go_live_confirmed", 60) }
+                 S.event("acme", "go_live_confirmed", 60), S.event("acme", "sponsor_signoff", 60) }
   for _, d in ipairs { 1, 8, 15, 22 } do list[#list + 1] = S.event("acme", "login", d) end
   for _, e in ipairs { ... } do list[#list + 1] = e end
   return list
@@ -31,7 +32,7 @@ describe("journey stages (DOMAIN J1-J4)", function()
 
   it("takes a 'goal achieved' survey as documented first value (J3)", function()
     local events = { S.event("acme", "milestone_reached", 30), S.event("acme", "go_live_confirmed", 20),
-                     S.event("acme", "survey_response", 10, { goal_achieved = true }) }
+                     S.event("acme", "survey_response", 10, { goal_achieved = true }), S.event("acme", "sponsor_signoff", 9) }
     assert.same({ "adoption" }, S.evaluate(account(60), events).stages)
   end)
 
@@ -41,7 +42,7 @@ describe("journey stages (DOMAIN J1-J4)", function()
 
   it("keeps a broadly used account in adoption while a week went without a login (J4 pattern)", function()
     local events = live()
-    table.remove(events, 5) -- no login 8 days ago: week 2 is empty
+    table.remove(events, 6) -- no login 8 days ago: week 2 is empty
     assert.same({ "adoption" }, S.evaluate(account(100), events, S.metrics("acme", 14, ADOPTED)).stages)
   end)
 
@@ -82,7 +83,8 @@ describe("health and at-risk accounts (DOMAIN J5, P8)", function()
     local metrics = S.metrics("acme", 14, { weekly_active = 40 })
     for i = 8, 14 do metrics[i].weekly_active = 15 end
     local events = { S.event("acme", "milestone_reached", 95), S.event("acme", "value_documented", 92),
-                     S.event("acme", "go_live_confirmed", 90), S.event("acme", "login", 25),
+                     S.event("acme", "go_live_confirmed", 90), S.event("acme", "sponsor_signoff", 90),
+                     S.event("acme", "login", 25),
                      S.event("acme", "budget_cut", 20) }
     for i = 1, 4 do events[#events + 1] = S.event("acme", "support_ticket", i) end
     local r = S.evaluate(account(200), events, metrics)

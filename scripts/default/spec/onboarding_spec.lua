@@ -46,7 +46,7 @@ describe("day 7 without a login (DOMAIN P3)", function()
 
   it("does not apply once onboarding is over (J3)", function()
     local events = { S.event("acme", "milestone_reached", 12), S.event("acme", "value_documented", 11),
-                     S.event("acme", "go_live_confirmed", 10) }
+                     S.event("acme", "go_live_confirmed", 10), S.event("acme", "sponsor_signoff", 10) }
     assert.is_nil(S.trace(S.evaluate(customer { contract_signed_at = S.days_ago(40) }, events), "no_login_7d"))
   end)
 end)
@@ -59,7 +59,10 @@ describe("extension at the target date (DOMAIN G7, C3)", function()
     local r = S.evaluate(customer { contract_signed_at = S.days_ago(100), onboarding_target_at = S.days_ago(0) }, close)
     local email = S.action(r, "email", "extension_notice")
     assert.are.equal("pt-BR", email.locale)
-    assert.are.equal("the graduation score is 6.7; graduating needs 8.0 (G3)", email.data.reason)
+    -- C3: the specific shortfall, weakest first, in the account's language; never a bare score
+    assert.are.equal("valor de negócio 6.0/10, uso 6.0/10, conhecimento da equipe 7.0/10, alinhamento com os "
+                     .. "patrocinadores 7.0/10; para concluir o onboarding é preciso 8.0 no total (hoje 6.7)",
+                     email.data.reason)
     assert.are.equal(4, #email.data.focus_actions) -- knowledge, usage, value, stakeholder under 8
     assert.are.equal(S.in_days(30), email.data.new_target_date)
     assert.matches("8%.0%+ with no red flags", email.data.readiness_criteria)

@@ -78,7 +78,7 @@ describe("the sample book", function()
                             "needs_followup", "late_onboarding", "graduation_blocked", "at_risk",
                             "expansion_candidate", "advocate_candidate", "renewal_late",
                             "welcome", "kickoff_summary", "reengagement", "feature_howto", "training_next",
-                            "weekly_summary", "survey_goal", "celebration", "extension_notice", "renewal_open" } do
+                            "weekly_summary", "survey_goal", "milestone_note", "celebration", "extension_notice", "renewal_open" } do
       assert.is_true(seen[name] == true, name)
     end
   end)

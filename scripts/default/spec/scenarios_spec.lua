@@ -8,7 +8,8 @@ describe("accounts with minimal data", function()
     local function seg(a) local r = S.evaluate(a) return r.segment .. "/" .. r.touch end
     assert.are.equal("enterprise/high", seg { id = "a", employees = 1000 })
     assert.are.equal("enterprise/high", seg { id = "b", acv = 50000 })
-    assert.are.equal("mid_market/low", seg { id = "c", employees = 100, acv = 5000 })
+    assert.are.equal("smb/tech", seg { id = "c", employees = 100, acv = 5000 }) -- S2: low ACV, whatever the size
+    assert.are.equal("mid_market/low", seg { id = "c2", employees = 100 })
     assert.are.equal("mid_market/low", seg { id = "d", employees = 20, acv = 10000 })
     assert.are.equal("smb/tech", seg { id = "e", employees = 99, acv = 9999 })
     assert.are.equal("smb/tech", seg { id = "f" })

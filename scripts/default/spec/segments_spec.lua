@@ -20,12 +20,19 @@ describe("segments (DOMAIN S1, S2)", function()
 
   it("makes enterprise on either size or value alone (S1 or S2)", function()
     assert.are.equal("enterprise", (segment_of { employees = 20, acv = 60000 }))
-    assert.are.equal("enterprise", (segment_of { employees = 5000, acv = 2000 }))
+    assert.are.equal("enterprise", (segment_of { employees = 5000 }))
   end)
 
-  it("makes 99 employees SMB and 100 mid-market when the ACV is low (S1)", function()
-    assert.same({ "smb", "tech" }, { segment_of { employees = 99, acv = 5000 } })
-    assert.same({ "mid_market", "low" }, { segment_of { employees = 100, acv = 5000 } })
+  it("makes 99 employees SMB and 100 mid-market when the ACV is unknown (S1)", function()
+    assert.same({ "smb", "tech" }, { segment_of { employees = 99 } })
+    assert.same({ "mid_market", "low" }, { segment_of { employees = 100 } })
+  end)
+
+  it("S2: gives tech touch to an ACV under $10K whatever the size, and low touch from $10K", function()
+    assert.same({ "smb", "tech" }, { segment_of { employees = 500, acv = 5000 } })
+    assert.same({ "smb", "tech" }, { segment_of { employees = 5000, acv = 9999 } })
+    assert.same({ "mid_market", "low" }, { segment_of { employees = 500, acv = 10000 } })
+    assert.same({ "enterprise", "high" }, { segment_of { employees = 5000, acv = 10000 } })
   end)
 
   it("keeps a small company with an ACV of 10,000 out of SMB (S2)", function()

@@ -13,7 +13,7 @@ describe("templates (DOMAIN C1-C4)", function()
   end)
 
   it("uses each contract template from the stdlib catalogue, in en, pt-BR, es and ms", function()
-    local catalogue = require("tend.templates").CATALOGUE
+    local catalogue = require("tend").catalogue()
     for _, name in ipairs(CONTRACT) do
       for _, locale in ipairs { "en", "pt-BR", "es", "ms" } do
         assert.is_not_nil(catalogue[name][locale], name .. " in " .. locale)

@@ -68,10 +68,13 @@ end
 local function weekly_logins(id) logins(id, { 1, 2, 8, 15, 22 }) end
 
 --- DOMAIN J3's evidence that onboarding is over: a milestone, documented
---- first value and the customer's go-live confirmation, `days` ago.
+--- first value and the customer's go-live confirmation, `days` ago, with
+--- the executive sponsor's sign-off on success (G12; tech touch does not
+--- need it, and it does no harm).
 local function graduated(id, days)
   event(id, "milestone_reached", days + 5, { milestone = "first workflow live" })
   event(id, "value_documented", days + 2, { outcome = "first value documented at the go-live review" })
+  event(id, "sponsor_signoff", days + 1)
   event(id, "go_live_confirmed", days)
 end
 
@@ -125,12 +128,14 @@ local kedai = account { id = "kedai-runcit", name = "Kedai Runcit Pak Ali", empl
 logins(kedai, { 4, 9, 12 })
 daily(kedai, { weekly_active = 3, daily_active = 1, features_used = 4 })
 
--- P4: one feature in use (how-to email) and active this week (weekly summary).
+-- P4: one feature in use (how-to email) and active this week (weekly summary);
+-- stuck on a setup step last night (automated help).
 local tienda = account { id = "tienda-sol", name = "Tienda Sol", employees = 8, acv = 1800, industry = "retail",
           technical = false, product_type = "daily", locale = "es", licensed_users = 4,
           contract_signed_at = ago(20), renewal_date = ago(20 - 365) }
 logins(tienda, { 1, 3, 5 })
 daily(tienda, { weekly_active = 4, daily_active = 2, features_used = 1 })
+event(tienda, "setup_stuck", 0.5, { step = "Importar productos" })
 
 -- P7: SMB on day 30: the goal survey.
 local padaria = account { id = "padaria-estrela", name = "Padaria Estrela", employees = 25, acv = 3600,
@@ -179,17 +184,20 @@ logins(lumen, { 1, 5 })
 assessments(lumen, { technical = 7, knowledge = 6, usage = 5, value = 5, stakeholder = 6 }, 6)
 daily(lumen, { monthly_active = 50, weekly_active = 20, features_used = 3 })
 
--- G3, G8, P5: ready, the completion review 10 days before the target, a module completed.
+-- G3, G8, P5, P9: ready, the completion review 10 days before the target, a
+-- module completed, live since yesterday: the implementation -> CSM handoff.
 local maju = account { id = "syarikat-maju", name = "Syarikat Maju Bhd", employees = 250, acv = 22000,
           industry = "logistics", technical = false, product_type = "daily", locale = "ms", licensed_users = 50,
           contract_signed_at = "2026-10-08", onboarding_target_at = ago(-10), renewal_date = "2027-10-08" }
 weekly_logins(maju)
 assessments(maju, { technical = 9, knowledge = 9, usage = 8, value = 9, stakeholder = 9 }, 2)
 event(maju, "training_completed", 0.3, { module = "Laporan lanjutan", next_module = "Automasi", score = 92 }, "u2")
+event(maju, "go_live_confirmed", 1)
 daily(maju, { weekly_active = 45, daily_active = 30, features_used = 5 })
 
--- G2, G4, P6, C2: the worked example 9, 8, 7, 9, 8 = 8.3, held at close by
--- 30% active users; a milestone reached last night.
+-- G2, G4, P6, C1: the worked example 9, 8, 7, 9, 8 = 8.3, held at close by
+-- 30% active users; a milestone reached last night: a short note, not the
+-- completion celebration.
 local vela = account { id = "vela-fintech", name = "Vela Fintech", employees = 900, acv = 60000, industry = "finance",
           technical = false, product_type = "daily", locale = "pt-BR", licensed_users = 200,
           contract_signed_at = "2026-09-13", renewal_date = "2027-09-13" }
@@ -199,17 +207,19 @@ event(vela, "milestone_reached", 0.3, { milestone = "Pix reconciliation live",
       achievements = { "Conciliação diária em 2 horas (meta: 4 horas)", "38 usuários treinados em 2 áreas" } })
 daily(vela, { weekly_active = 60, daily_active = 30, features_used = 4 })
 
--- S1 boundary: 1,000 employees is enterprise; two weeks into onboarding.
+-- S1 boundary: 1,000 employees is enterprise; two weeks into onboarding, the
+-- kickoff 10 days ago and no check-in since (O1: weekly, missed after 9 days).
 local quantum = account { id = "quantum-grid", name = "Quantum Grid", employees = 1000, acv = 30000,
           industry = "energy", technical = true, product_type = "daily", locale = "en", licensed_users = 150,
           contract_signed_at = ago(15), renewal_date = ago(15 - 365) }
 logins(quantum, { 1, 2, 6 })
+event(quantum, "kickoff_completed", 10, { goal = "outage reports in 1 hour" })
 
--- S1 boundary: 100 employees is mid-market even with a low ACV.
+-- S2: an ACV under $10K is tech touch whatever the size (100 employees, $9,000: SMB).
 local centro = account { id = "centro-medico", name = "Centro Médico Sur", employees = 100, acv = 9000,
           industry = "healthcare", technical = false, product_type = "weekly", locale = "es", licensed_users = 20,
-          contract_signed_at = ago(12), renewal_date = ago(12 - 365) }
-logins(centro, { 1, 3 })
+          contract_signed_at = ago(15), renewal_date = ago(15 - 365) }
+logins(centro, { 1, 3 }) -- day 15 of 30: the M2 "how is it going" check-in
 
 -- Live accounts ---------------------------------------------------------------
 
@@ -290,21 +300,24 @@ graduated(luna, 280)
 weekly_logins(luna)
 daily(luna, { monthly_active = 24, weekly_active = 18, features_used = 4 })
 
--- J5, P8: red health: idle, usage falling, a budget cut, support tickets.
+-- J5, P8: red health: idle, usage falling, a budget cut, support tickets;
+-- churned last night (M2: the exit interview).
 local atlas = account { id = "atlas-retail", name = "Atlas Retail", employees = 600, acv = 40000, industry = "retail",
           technical = false, product_type = "daily", locale = "en", licensed_users = 120,
           contract_signed_at = "2026-04-26", renewal_date = "2027-04-26" }
 graduated(atlas, 150)
 logins(atlas, { 26, 40 })
 event(atlas, "budget_cut", 20, { note = "IT budget frozen" })
+event(atlas, "churned", 0.4, { reason = "budget frozen" })
 for _, d in ipairs { 3, 9, 15, 21 } do event(atlas, "support_ticket", d, { id = "A-" .. d, severity = "normal" }) end
 daily(atlas, { weekly_active = 15, daily_active = 5, features_used = 2 }, { weekly_active = 40, daily_active = 15, features_used = 2 })
 
--- J4 adoption: live, but only 3 features in use.
+-- J4 adoption: live, but only 3 features in use; onboarding completed a week
+-- ago (M2: the post-onboarding survey).
 local sabor = account { id = "sabor-latino", name = "Sabor Latino", employees = 40, acv = 5000, industry = "food",
           technical = false, product_type = "daily", locale = "es", licensed_users = 8,
           contract_signed_at = "2026-07-25", renewal_date = "2027-07-25" }
-graduated(sabor, 90)
+graduated(sabor, 7)
 weekly_logins(sabor)
 daily(sabor, { weekly_active = 6, daily_active = 4, features_used = 3 })
 
@@ -317,11 +330,13 @@ weekly_logins(northwind)
 event(northwind, "survey_response", 25, { score = 8, nps = 8 })
 daily(northwind, { weekly_active = 60, daily_active = 40, features_used = 5 })
 
--- J4 adoption: half the seats active.
+-- J4 adoption: half the seats active; P6, G12: onboarding completed 3 days
+-- ago (go-live after the sponsor's sign-off): the celebration and the
+-- handoff to the ongoing CSM.
 local serra = account { id = "serra-engenharia", name = "Serra Engenharia", employees = 350, acv = 28000,
           industry = "engineering", technical = false, product_type = "weekly", locale = "pt-BR", licensed_users = 60,
           contract_signed_at = "2026-07-15", renewal_date = "2027-07-15" }
-graduated(serra, 80)
+graduated(serra, 3)
 weekly_logins(serra)
 daily(serra, { monthly_active = 50, weekly_active = 30, features_used = 4 })
 
