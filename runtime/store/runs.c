@@ -10,12 +10,6 @@
 #include "store/db.h"
 #include "store/migrate.h"
 
-/* A shard s is owned by a live worker: its advisory lock is held. */
-#define LIVE_OWNER(s)                                                                                     \
-    "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"     \
-    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"                  \
-    " AND l.classid = " TEND_SHARD_LOCK_CLASS "::oid AND l.objid = (" s ".lock_key)::oid)"
-
 /* Shard i of n: an equal slice of hashtext's int4 range. */
 static const char MAKE_SHARDS[] =
     "INSERT INTO shard_leases (tenant, run_id, shard, hash_lo, hash_hi) "
@@ -37,8 +31,8 @@ static const char INSERT_RUN[] =
 static const char FIND_RUN[] =
     "SELECT id, status, backfill, shards, "
     "       (SELECT string_agg(DISTINCT coalesce(s.owner, '?'), ', ') FROM shard_leases s "
-    "         WHERE s.tenant = r.tenant AND s.run_id = r.id AND s.status <> 'done' AND " LIVE_OWNER("s") ") "
-    "  FROM job_runs r WHERE tenant = $1 AND schedule = $2 AND occurrence = $3::timestamptz FOR UPDATE";
+    "         WHERE s.tenant = r.tenant AND s.run_id = r.id AND s.status <> 'done' AND " TEND_SHARD_LIVE("s") ") "
+    "  FROM job_runs r WHERE tenant = $1 AND schedule = $2 AND occurrence = $3::timestamptz FOR NO KEY UPDATE";
 
 static void id_text(int64_t id, char out[32]) { snprintf(out, 32, "%" PRId64, id); }
 
@@ -229,7 +223,7 @@ tend_status tend_shard_done(PGconn *c, const char *tenant, int64_t run, const te
      * take turns, so the second sees the first's shard done. */
     if (rc == TEND_OK)
         rc = tend_db_exec(c, "runs: finishing a shard",
-                          "SELECT 1 FROM job_runs WHERE tenant = $1 AND id = $2::bigint FOR UPDATE", 2, p, NULL, err);
+                          "SELECT 1 FROM job_runs WHERE tenant = $1 AND id = $2::bigint FOR NO KEY UPDATE", 2, p, NULL, err);
     if (rc == TEND_OK)
         rc = tend_db_exec(c, "runs: finishing a shard",
                           "UPDATE shard_leases SET status = 'done', finished_at = now(), owner = NULL, "
@@ -303,7 +297,7 @@ tend_status tend_runs_stop(PGconn *c, const char *tenant, int64_t run, const cha
                                   "            AND e.run_id = $2::bigint) "
                                   "WHERE tenant = $1 AND id = $2::bigint AND status = 'running' AND NOT EXISTS "
                                   "(SELECT 1 FROM shard_leases s WHERE s.tenant = $1 AND s.run_id = $2::bigint "
-                                  " AND " LIVE_OWNER("s") ")",
+                                  " AND " TEND_SHARD_LIVE("s") ")",
                                   3, p, &r, err);
     if (rc != TEND_OK) return rc;
     *marked = strtol(PQcmdTuples(r), NULL, 10) > 0;
@@ -318,7 +312,7 @@ tend_status tend_runs_owned(PGconn *c, const char *tenant, int64_t run, int *own
     PGresult *r;
     tend_status rc = tend_db_exec(c, "runs: owners",
                                   "SELECT EXISTS (SELECT 1 FROM shard_leases s WHERE s.tenant = $1 "
-                                  "AND s.run_id = $2::bigint AND " LIVE_OWNER("s") ")",
+                                  "AND s.run_id = $2::bigint AND " TEND_SHARD_LIVE("s") ")",
                                   2, p, &r, err);
     if (rc != TEND_OK) return rc;
     *owned = PQgetvalue(r, 0, 0)[0] == 't';

@@ -18,6 +18,12 @@
 /* pg_try_advisory_lock(TEND_SHARD_LOCK_CLASS, lock_key): "tens". */
 #define TEND_SHARD_LOCK_CLASS "1952804467"
 
+/* SQL: shard_leases row `s` is held by a live worker (its lock is taken). */
+#define TEND_SHARD_LIVE(s)                                                                                \
+    "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"     \
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"                  \
+    " AND l.classid = " TEND_SHARD_LOCK_CLASS "::oid AND l.objid = (" s ".lock_key)::oid)"
+
 typedef enum {
     TEND_RUN_WORK,    /* the occurrence has shards left: claim them */
     TEND_RUN_DONE,    /* it already finished (succeeded or partial) */
