@@ -3,7 +3,7 @@
 # postgresql: the distribution's server (postgresql-15 on Debian 12) for the
 # embedded cluster of `tend db up` (initdb, pg_ctl, psql, the postgres user).
 TEND_PACKAGES=(cmake make gcc pkg-config lua5.4 liblua5.4-dev libjansson-dev libcurl4-openssl-dev
-               libpq-dev libssl-dev lua-busted lua-cjson postgresql)
+               libpq-dev libssl-dev lua-busted lua-cjson postgresql tzdata)
 # For the tests only (deploy/test.sh): nodejs and npm, to verify tend's
 # webhook signatures with the Standard Webhooks reference library for
 # JavaScript (tests/integration/swh, installed there by the test with

@@ -13,7 +13,7 @@ int64_t tend_days_from_civil(int64_t y, unsigned m, unsigned d) {
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+void tend_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
     z += 719468;
     const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     const unsigned doe = (unsigned)(z - era * 146097);
@@ -37,7 +37,7 @@ static int digits(const char *s, size_t len, size_t at, int n, int *out) {
     return 0;
 }
 
-static int days_in_month(int y, int m) {
+int tend_days_in_month(int64_t y, int m) {
     static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return m == 2 && leap ? 29 : dm[m - 1];
@@ -48,7 +48,7 @@ int tend_time_parse(const char *s, size_t len, int64_t *epoch) {
     if (digits(s, len, 0, 4, &y) || len < 10 || s[4] != '-' || digits(s, len, 5, 2, &mo) || s[7] != '-' ||
         digits(s, len, 8, 2, &d))
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > tend_days_in_month(y, mo)) return -1;
     size_t i = 10;
     int64_t offset = 0;
     if (i < len) {
@@ -96,7 +96,7 @@ static int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) &&
 void tend_time_format(int64_t epoch, char out[21]) {
     int64_t days = floor_div(epoch, 86400), rem = epoch - days * 86400, y;
     unsigned m, d;
-    civil_from_days(days, &y, &m, &d);
+    tend_civil_from_days(days, &y, &m, &d);
     /* Years outside 0..9999 are clamped: ISO-8601 without extensions. */
     int yy = y < 0 ? 0 : y > 9999 ? 9999 : (int)y;
     snprintf(out, 21, "%04d-%02u-%02uT%02u:%02u:%02uZ", yy, m % 13, d % 32, (unsigned)(rem / 3600) % 24,
@@ -106,7 +106,7 @@ void tend_time_format(int64_t epoch, char out[21]) {
 void tend_date_format(int64_t epoch, char out[11]) {
     int64_t y;
     unsigned m, d;
-    civil_from_days(floor_div(epoch, 86400), &y, &m, &d);
+    tend_civil_from_days(floor_div(epoch, 86400), &y, &m, &d);
     int yy = y < 0 ? 0 : y > 9999 ? 9999 : (int)y;
     snprintf(out, 11, "%04d-%02u-%02u", yy, m % 13, d % 32);
 }

@@ -23,5 +23,9 @@ int tend_duration_parse(const char *s, int64_t *seconds);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
 int64_t tend_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* Its inverse: the date of a day number. */
+void tend_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+/* 28-31 days in month m (1-12) of year y. */
+int tend_days_in_month(int64_t y, int m);
 
 #endif

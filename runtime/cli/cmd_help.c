@@ -103,6 +103,7 @@ const tend_command tend_commands[] = {
     {"deliver", tend_cmd_deliver, "send the outbox through its connectors (once, for cron)", tend_help_deliver},
     {"outbox", tend_cmd_outbox, "inspect and replay notifications: list, show, dead, retry, enable",
      tend_help_outbox},
+    {"cron", tend_cmd_cron, "a cron expression's next occurrences in a time zone", tend_help_cron},
     {"help", tend_cmd_help, "show help for a command",
      "usage: tend help [COMMAND]\n\nLists the commands, or shows one command's help.\n"},
     {NULL, NULL, NULL, NULL},

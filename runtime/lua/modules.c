@@ -7,6 +7,7 @@ static const luaL_Reg host_modules[] = {
     {"tend.host", tend_open_host},
     {"tend.json", tend_open_json},
     {"tend.timeline", tend_open_timeline},
+    {"tend.cron", tend_open_cron},
     {NULL, NULL},
 };
 

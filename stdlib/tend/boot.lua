@@ -64,7 +64,8 @@ function M.finish(builder, templates)
                     rules = #decl.rules, handlers = #decl.handlers, populations = #decl.populations,
                     schedules = {} }
   for _, s in ipairs(decl.schedules) do
-    summary.schedules[#summary.schedules + 1] = s.name .. " (" .. tostring(s.cron) .. " -> " .. tostring(s.run) .. ")"
+    local zone = s.timezone ~= "UTC" and (" " .. tostring(s.timezone)) or ""
+    summary.schedules[#summary.schedules + 1] = s.name .. " (" .. tostring(s.cron) .. zone .. " -> " .. tostring(s.run) .. ")"
   end
   local policy = M.send_policy(decl.send_policy)
   if policy then summary.send_policy = M.describe_policy(policy) end

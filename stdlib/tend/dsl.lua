@@ -8,6 +8,7 @@
 --- reports every problem as "file:line: message", so one load shows every
 --- mistake. The records are per playbook (per lua_State): no module state.
 local host = require "tend.host"
+local cron = require "tend.cron"
 local templates = require "tend.templates"
 
 local M = {}
@@ -30,7 +31,7 @@ local KEYS = {
   health    = { "score", "bands", "description" },
   rule      = { "segment", "stage", "when", "every", "once_per", "actions", "description" },
   on        = { "when", "within", "description" },
-  schedule  = { "cron", "run", "description" },
+  schedule  = { "cron", "timezone", "catch_up", "run", "description" },
   population = { "collect", "summarize", "description" },
   send_policy = { "description" },
   cap = { "per", "kind", "max", "within", "description" },
@@ -389,19 +390,31 @@ function M.new()
     end
   end
 
-  --- schedule "nightly" { cron = "0 2 * * *", run = "evaluate_all" }
+  --- schedule "nightly" { cron = "0 2 * * *", timezone = "America/Sao_Paulo", catch_up = "once",
+  ---                      run = "evaluate_all" }
+  --- The cron expression and the zone are checked by the host's own parser
+  --- (the one the scheduler runs); after downtime a missed occurrence runs
+  --- once (`catch_up = "once"`, the default) or not at all ("skip").
   function g.schedule(name)
     local where = host.where(2)
     return function(t)
       if not check_keys("schedule", name, where, t) then return end
-      local fields = 0
-      for _ in tostring(t.cron or ""):gmatch("%S+") do fields = fields + 1 end
-      if type(t.cron) ~= "string" or fields ~= 5 then
-        problem(where, "schedule '%s': 'cron' must have five fields (minute hour day month weekday)", tostring(name))
+      local ok, why = false, "'cron' must be a string like \"0 2 * * *\""
+      if type(t.cron) == "string" then ok, why = cron.check(t.cron) end
+      if not ok then problem(where, "schedule '%s': %s", tostring(name), why) end
+      local tz = t.timezone or "UTC"
+      ok, why = false, "'timezone' must be an IANA time zone name like \"America/Sao_Paulo\""
+      if type(tz) == "string" then ok, why = cron.check_zone(tz) end
+      if not ok then problem(where, "schedule '%s': %s", tostring(name), why) end
+      local catch_up = t.catch_up or "once"
+      if catch_up ~= "once" and catch_up ~= "skip" then
+        problem(where, "schedule '%s': 'catch_up' must be \"once\" or \"skip\", got %s", tostring(name),
+                type(catch_up) == "string" and ("'" .. catch_up .. "'") or type(catch_up))
       end
       if type(t.run) ~= "string" then problem(where, "schedule '%s': 'run' must name a job", tostring(name)) end
       if unique("schedule", name, where) then
-        decl.schedules[#decl.schedules + 1] = { name = name, cron = t.cron, run = t.run, where = where }
+        decl.schedules[#decl.schedules + 1] = { name = name, cron = t.cron, timezone = tz, catch_up = catch_up,
+                                                run = t.run, where = where }
       end
     end
   end
