@@ -29,11 +29,12 @@ int tend_cmd_status(int argc, char **argv);
 int tend_cmd_deliver(int argc, char **argv);
 int tend_cmd_outbox(int argc, char **argv);
 int tend_cmd_cron(int argc, char **argv);
+int tend_cmd_serve(int argc, char **argv);
 int tend_cmd_help(int argc, char **argv);
 
 /* Help texts that live beside their command (cmd_<name>.c). */
 extern const char tend_help_ingest[], tend_help_run[], tend_help_explain[], tend_help_status[];
-extern const char tend_help_deliver[], tend_help_outbox[], tend_help_cron[];
+extern const char tend_help_deliver[], tend_help_outbox[], tend_help_cron[], tend_help_serve[];
 
 /* Prints "tend <cmd>: message" and a hint to stderr; returns 2. */
 int tend_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -192,8 +192,9 @@ tend_status tend_nightly_run(PGconn *streamc, PGconn *writec, PGconn *leasec, co
     tend_run_want want = {
         .tenant = o->tenant,
         .schedule = o->schedule ? o->schedule : "nightly",
-        .job = "nightly",
-        .occurrence = st->occurrence, /* the date: midnight UTC */
+        .job = o->job ? o->job : "nightly",
+        .occurrence = o->occurrence ? o->occurrence : st->occurrence, /* the date: midnight UTC */
+        .live = o->live,
         .digest = digest,
         .force = o->force,
         .shards = population ? 1 : o->shards,

@@ -22,6 +22,10 @@ typedef struct {
     int64_t now;
     int jobs;
     const char *schedule; /* the occurrence's schedule (default "nightly") */
+    const char *job;      /* what it runs (default "nightly") */
+    const char *occurrence; /* ISO time naming the occurrence (default: the UTC date of now) */
+    const char *accounts; /* only these accounts, a text[] literal (tend serve's woken accounts) */
+    int live;             /* evaluations of the present: never treated as a backfill */
     int force;           /* run an occurrence that already finished again (refused while owned) */
     int shards;          /* for a new run: how many shards (0: about 2,000 accounts each) */
     const char *owner;   /* this worker in shard_leases ("host:pid") */

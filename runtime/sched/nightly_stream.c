@@ -49,7 +49,7 @@ static tend_status read_slice(nightly_stream *s, const char *after_hash, const c
                               tend_error *err) {
     char limit[16];
     snprintf(limit, sizeof limit, "%d", s->o->slice > 0 ? s->o->slice : 1000);
-    const char *p[7] = {s->o->tenant, after_hash, after, s->hash_hi, s->run_id, limit, s->hash_lo};
+    const char *p[8] = {s->o->tenant, after_hash, after, s->hash_hi, s->run_id, limit, s->hash_lo, s->o->accounts};
     *out = NULL;
     nightly_slice *sl = calloc(1, sizeof *sl);
     if (!sl) abort();
@@ -64,8 +64,9 @@ static tend_status read_slice(nightly_stream *s, const char *after_hash, const c
         "AND (hashtext(id), id) > ($2::int, $3::text) "
         "AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.tenant = $1 AND e.run_id = $5::bigint "
         "                AND e.account_id = a.id) "
+        "AND ($8::text[] IS NULL OR id = ANY ($8::text[])) "
         "ORDER BY hashtext(id), id LIMIT $6::int",
-        7, p, &sl->rows, err);
+        8, p, &sl->rows, err);
     if (rc != TEND_OK || (sl->nrows = PQntuples(sl->rows)) == 0) {
         free_slice(sl);
         return rc;

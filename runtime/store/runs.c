@@ -24,7 +24,7 @@ static const char SHARD_COUNT[] =
 
 static const char INSERT_RUN[] =
     "INSERT INTO job_runs (tenant, schedule, job, occurrence, playbook, shards, backfill) "
-    "VALUES ($1, $2, $3, $4::timestamptz, $5, $6::int, EXISTS (SELECT 1 FROM job_runs "
+    "VALUES ($1, $2, $3, $4::timestamptz, $5, $6::int, NOT $7::boolean AND EXISTS (SELECT 1 FROM job_runs "
     "        WHERE tenant = $1 AND schedule = $2 AND NOT backfill AND occurrence > $4::timestamptz)) "
     "ON CONFLICT (tenant, schedule, occurrence) DO NOTHING RETURNING id, backfill, shards";
 
@@ -64,8 +64,8 @@ tend_status tend_runs_claim(PGconn *c, const tend_run_want *w, tend_run_claim *o
         PQclear(r);
         r = NULL;
     }
-    const char *p[6] = {w->tenant, w->schedule, w->job, w->occurrence, w->digest, n};
-    if (rc == TEND_OK) rc = tend_db_exec(c, "runs: claiming the occurrence", INSERT_RUN, 6, p, &r, err);
+    const char *p[7] = {w->tenant, w->schedule, w->job, w->occurrence, w->digest, n, w->live ? "true" : "false"};
+    if (rc == TEND_OK) rc = tend_db_exec(c, "runs: claiming the occurrence", INSERT_RUN, 7, p, &r, err);
     if (rc == TEND_OK && PQntuples(r) == 1) {
         run->fresh = 1;
         run->id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);

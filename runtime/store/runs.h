@@ -36,6 +36,7 @@ typedef struct {
     const char *digest;     /* the playbook's */
     int force;              /* run a finished occurrence again (refused while owned) */
     int shards;             /* for a new run (or a forced one): how many; 0: by account count */
+    int live;               /* evaluations of the present (tend serve's events): never a backfill */
 } tend_run_want;
 
 typedef struct {
