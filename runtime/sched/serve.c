@@ -31,6 +31,7 @@ extern char **environ;
 
 typedef struct {
     char name[128], expr[160], zone_name[80], run[64];
+    int skip; /* catch_up = "skip": occurrences missed while down do not run */
     tend_cron *cron;
     tend_zone *zone;
     int64_t next; /* the next occurrence to run (UTC seconds) */
@@ -129,8 +130,8 @@ static void free_schedules(schedule *sc, size_t n) {
     free(sc);
 }
 
-/* The playbook's schedules, from the lines its summary gives
- * ("schedule     nightly (0 2 * * * America/Sao_Paulo -> evaluate_all)"). */
+/* The playbook's schedules, from the lines its summary gives ("schedule
+ * nightly (0 2 * * * America/Sao_Paulo -> evaluate_all[, catch_up skip])"). */
 static tend_status read_schedules(const tend_playbook *pb, schedule **out, size_t *n, tend_error *err) {
     *out = NULL;
     *n = 0;
@@ -150,6 +151,9 @@ static tend_status read_schedules(const tend_playbook *pb, schedule **out, size_
         *open = *arrow = *close = 0;
         schedule sc = {0};
         snprintf(sc.name, sizeof sc.name, "%.127s", name);
+        char *skip = strstr(arrow + 4, ", catch_up skip");
+        if (skip) *skip = 0;
+        sc.skip = skip != NULL;
         snprintf(sc.run, sizeof sc.run, "%.63s", arrow + 4);
         /* The expression, then a zone when one was given. */
         char *expr = open + 2, *last = strrchr(expr, ' ');
@@ -180,7 +184,8 @@ static tend_status read_schedules(const tend_playbook *pb, schedule **out, size_
 }
 
 /* When each schedule runs next: the occurrence after the last one run; if
- * that is already past (downtime), the latest one missed runs once now. */
+ * that is already past (downtime), the latest one missed runs once now
+ * (catch_up = "once"), or none of them ("skip"): the next one to come. */
 static void plan(const server *s, PGconn *c, const char *tenant, schedule *sc, size_t n) {
     int64_t now = (int64_t)time(NULL);
     for (size_t i = 0; i < n; i++) {
@@ -199,7 +204,9 @@ static void plan(const server *s, PGconn *c, const char *tenant, schedule *sc, s
             sc[i].next = INT64_MAX;
             continue;
         }
-        /* Missed while down: only the latest of them runs. */
+        /* Missed while down: only the latest of them runs, or none. */
+        if (next <= now && sc[i].skip && tend_cron_next(sc[i].cron, sc[i].zone, now, &next, &e) != TEND_OK)
+            next = INT64_MAX;
         int64_t after;
         for (int k = 0; next <= now && k < 1000000; k++) {
             if (tend_cron_next(sc[i].cron, sc[i].zone, next, &after, &e) != TEND_OK || after > now) break;
