@@ -179,15 +179,21 @@ tend_status tend_nightly_run(PGconn *streamc, PGconn *writec, PGconn *leasec, co
     if (!exists)
         return tend_fail(err, TEND_EPLAYBOOK, "no tenant '%s' in the database (tend ingest accounts --tenant %s adds it)",
                          o->tenant, o->tenant);
-    /* Open the playbook first: a broken one must not claim the occurrence. */
-    tend_playbook *probe;
-    rc = tend_playbook_open(o->playbook_dir, &o->playbook, &probe, problems, err);
-    if (rc != TEND_OK) return rc;
+    /* Open the playbook first: a broken one must not claim the occurrence
+     * (unless the caller validated it already and knows its digest). */
     char digest[80];
-    snprintf(digest, sizeof digest, "%s", tend_playbook_digest(probe));
-    /* Facts about the whole account set need every account in one pass. */
-    int population = tend_playbook_has_population(probe);
-    tend_playbook_close(probe);
+    int population = 0;
+    if (o->digest) {
+        snprintf(digest, sizeof digest, "%s", o->digest);
+    } else {
+        tend_playbook *probe;
+        rc = tend_playbook_open(o->playbook_dir, &o->playbook, &probe, problems, err);
+        if (rc != TEND_OK) return rc;
+        snprintf(digest, sizeof digest, "%s", tend_playbook_digest(probe));
+        /* Facts about the whole account set need every account in one pass. */
+        population = tend_playbook_has_population(probe);
+        tend_playbook_close(probe);
+    }
 
     tend_run_want want = {
         .tenant = o->tenant,

@@ -26,6 +26,7 @@ typedef struct {
     const char *occurrence; /* ISO time naming the occurrence (default: the UTC date of now) */
     const char *accounts; /* only these accounts, a text[] literal (tend serve's woken accounts) */
     int live;             /* evaluations of the present: never treated as a backfill */
+    const char *digest;   /* the playbook already validated (tend serve): not opened twice */
     int force;           /* run an occurrence that already finished again (refused while owned) */
     int shards;          /* for a new run: how many shards (0: about 2,000 accounts each) */
     const char *owner;   /* this worker in shard_leases ("host:pid") */

@@ -7,6 +7,7 @@
 
 #include "data/history.h"
 #include "store/db.h"
+#include "store/runs.h"
 #include "sched/nightly_parts.h"
 
 #define READ_AHEAD 1
@@ -24,21 +25,6 @@ static void free_slice(nightly_slice *sl) {
     if (sl->rows) PQclear(sl->rows);
     tend_history_free(&sl->h);
     free(sl);
-}
-
-/* The ids of a slice as a text[] literal: {"a","b\\"c"}. */
-static void id_array(const nightly_slice *sl, tend_buf *b) {
-    tend_buf_addc(b, '{');
-    for (int i = 0; i < sl->nrows; i++) {
-        if (i) tend_buf_addc(b, ',');
-        tend_buf_addc(b, '"');
-        for (const char *c = PQgetvalue(sl->rows, i, 0); *c; c++) {
-            if (*c == '"' || *c == '\\') tend_buf_addc(b, '\\');
-            tend_buf_addc(b, *c);
-        }
-        tend_buf_addc(b, '"');
-    }
-    tend_buf_addc(b, '}');
 }
 
 /* Reads the slice of the shard after (after_hash, after) in (hashtext(id),
@@ -72,7 +58,7 @@ static tend_status read_slice(nightly_stream *s, const char *after_hash, const c
         return rc;
     }
     tend_buf ids = {0};
-    id_array(sl, &ids);
+    tend_runs_text_array(sl->rows, 0, &ids);
     const char *q[4] = {s->o->tenant, tend_buf_cstr(&ids), s->until, s->from};
     PGresult *r = NULL;
     rc = tend_db_exec(s->c, "nightly",

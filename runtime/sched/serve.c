@@ -23,6 +23,7 @@
 #include "notify/outbox.h"
 #include "sched/cron.h"
 #include "sched/nightly.h"
+#include "store/runs.h"
 
 extern char **environ;
 
@@ -295,12 +296,16 @@ static void close3(conns *k) {
 
 static tend_status run_occurrence(server *s, conns *k, tenant_state *ts, tend_nightly_opts *no,
                                   tend_nightly_stats *st, tend_error *err) {
-    char dir[PATH_MAX];
+    char dir[PATH_MAX], digest[80];
     pthread_mutex_lock(&s->mu);
     snprintf(dir, sizeof dir, "%s", ts->dir);
+    snprintf(digest, sizeof digest, "%s", ts->digest);
     pthread_mutex_unlock(&s->mu);
     no->tenant = ts->t->name;
     no->playbook_dir = dir;
+    /* Woken accounts only: a schedule may need a population pass, which
+     * only opening the playbook tells. */
+    if (no->accounts) no->digest = digest;
     no->playbook = s->o->playbook;
     no->owner = s->o->owner;
     no->stop = s->o->stop;
@@ -433,17 +438,7 @@ static tend_status wake(server *s, conns *k, tenant_state *ts, int *claimed, ten
         return TEND_OK;
     }
     tend_buf ids = {0};
-    tend_buf_addc(&ids, '{');
-    for (int i = 0; i < n; i++) {
-        if (i) tend_buf_addc(&ids, ',');
-        tend_buf_addc(&ids, '"');
-        for (const char *ch = PQgetvalue(r, i, 0); *ch; ch++) {
-            if (*ch == '"' || *ch == '\\') tend_buf_addc(&ids, '\\');
-            tend_buf_addc(&ids, *ch);
-        }
-        tend_buf_addc(&ids, '"');
-    }
-    tend_buf_addc(&ids, '}');
+    tend_runs_text_array(r, 0, &ids);
     PQclear(r);
     /* Each batch is an occurrence of its own, named by the instant. */
     struct timeval tv;

@@ -305,21 +305,6 @@ tend_status tend_runs_stop(PGconn *c, const char *tenant, int64_t run, const cha
     return TEND_OK;
 }
 
-tend_status tend_runs_owned(PGconn *c, const char *tenant, int64_t run, int *owned, tend_error *err) {
-    char id[32];
-    id_text(run, id);
-    const char *p[2] = {tenant, id};
-    PGresult *r;
-    tend_status rc = tend_db_exec(c, "runs: owners",
-                                  "SELECT EXISTS (SELECT 1 FROM shard_leases s WHERE s.tenant = $1 "
-                                  "AND s.run_id = $2::bigint AND " TEND_SHARD_LIVE("s") ")",
-                                  2, p, &r, err);
-    if (rc != TEND_OK) return rc;
-    *owned = PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    return TEND_OK;
-}
-
 tend_status tend_runs_schema_ready(PGconn *c, tend_error *err) {
     tend_schema s = {0};
     tend_status rc = tend_schema_read(c, &s, err);
@@ -330,4 +315,18 @@ tend_status tend_runs_schema_ready(PGconn *c, tend_error *err) {
                        s.npending, s.npending == 1 ? "" : "s");
     tend_schema_free(&s);
     return rc;
+}
+
+void tend_runs_text_array(const PGresult *r, int col, tend_buf *out) {
+    tend_buf_addc(out, '{');
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (i) tend_buf_addc(out, ',');
+        tend_buf_addc(out, '"');
+        for (const char *c = PQgetvalue(r, i, col); *c; c++) {
+            if (*c == '"' || *c == '\\') tend_buf_addc(out, '\\');
+            tend_buf_addc(out, *c);
+        }
+        tend_buf_addc(out, '"');
+    }
+    tend_buf_addc(out, '}');
 }

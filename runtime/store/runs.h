@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "base/status.h"
 
 /* pg_try_advisory_lock(TEND_SHARD_LOCK_CLASS, lock_key): "tens". */
@@ -102,8 +103,9 @@ tend_status tend_shard_release(PGconn *c, const char *tenant, int64_t run, const
 tend_status tend_runs_stop(PGconn *c, const char *tenant, int64_t run, const char *status, int *marked,
                            tend_error *err);
 
-/* Whether a live worker holds any shard of the run. */
-tend_status tend_runs_owned(PGconn *c, const char *tenant, int64_t run, int *owned, tend_error *err);
+/* Appends column col of every row of r to out as a text[] literal
+ * ({"a","b\\"c"}), for `= ANY ($n::text[])`. */
+void tend_runs_text_array(const PGresult *r, int col, tend_buf *out);
 
 /* TEND_EPLAYBOOK (exit 3, configuration) when the database's schema is
  * not this tend's: migrations pending ("run 'tend db migrate'") or an
