@@ -136,7 +136,7 @@ tend_status tend_shard_claim_next(PGconn *c, const char *tenant, int64_t run, co
      * first whose lock we get (its owner, if any, is gone) is ours. */
     if (rc == TEND_OK)
         rc = tend_db_exec(c, "runs: claiming a shard",
-                          "SELECT shard, hash_lo, hash_hi, lock_key, attempts FROM shard_leases "
+                          "SELECT shard, hash_lo, hash_hi, lock_key, attempts, lease_until < now() FROM shard_leases "
                           "WHERE tenant = $1 AND run_id = $2::bigint AND status <> 'done' "
                           "ORDER BY shard FOR UPDATE SKIP LOCKED",
                           2, p, &r, err);
@@ -149,6 +149,19 @@ tend_status tend_shard_claim_next(PGconn *c, const char *tenant, int64_t run, co
         if (rc != TEND_OK) break;
         got = PQgetvalue(l, 0, 0)[0] == 't';
         PQclear(l);
+        if (!got && PQgetvalue(r, i, 5)[0] == 't') {
+            /* Its lease ran out yet its session holds the lock: a host cut
+             * off from the network whose session the server has not closed
+             * yet, or a hung process. End that session; the lock is free
+             * when it is gone (the next claim, or a worker after us). */
+            PGresult *t = PQexecParams(c,
+                                       "SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory'"
+                                       " AND l.granted AND l.objsubid = 2 AND l.classid = " TEND_SHARD_LOCK_CLASS "::oid"
+                                       " AND l.objid = ($1::int)::oid"
+                                       " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                                       1, NULL, k, NULL, NULL, 0);
+            PQclear(t);
+        }
         if (!got) continue;
         sh->shard = atoi(PQgetvalue(r, i, 0));
         sh->hash_lo = strtoll(PQgetvalue(r, i, 1), NULL, 10);

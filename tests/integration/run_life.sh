@@ -5,7 +5,8 @@
 #   1. SIGKILL mid-run: the run stays `running` but status calls it stalled
 #      (exit 1); the next run of the occurrence resumes it without --force
 #      and every account has exactly one evaluation; no lease is left held;
-#   2. busy: a second run while the owner lives exits 5, --force too;
+#   2. busy: a second run while the owner lives exits 5, --force too; an
+#      owner whose lease ran out (cut off) loses its session to the next run;
 #   3. SIGTERM mid-run: exit 6, the run `interrupted`, only whole batches
 #      (every stored evaluation's intents are in the outbox), then resumed;
 #   4. a backfill queues nothing, leaves account state alone and is never
@@ -78,7 +79,9 @@ echo "ok 1 - SIGKILL mid-run, then an unattended rerun: $N accounts, one evaluat
 
 # --- 2. Busy: the owner lives.
 D2=2026-11-21
-"$TEND" run nightly --tenant big --playbook $PB --now ${D2}T02:00:00Z --shards 1 >"$tmp/b1.out" 2>&1 &
+# (--eval-timeout: the time budget is wall time, and the owner is stopped a while)
+"$TEND" run nightly --tenant big --playbook $PB --now ${D2}T02:00:00Z --shards 1 --eval-timeout 600000 \
+  >"$tmp/b1.out" 2>&1 &
 pid=$!; pids=($pid)
 wait_evals $D2 1
 kill -STOP $pid   # alive (its session and lock stay) but going nowhere while we look
@@ -93,6 +96,23 @@ wait $pid; code=$?
 [ $code = 0 ] || fail "the owner: exit $code: $(tail -3 "$tmp/b1.out")"
 once $D2 "the owner alone"
 echo "ok 2 - busy: exit 5 while the owner lives, --force refused"
+
+# --- 2b. An owner cut off (here: stopped) past its lease: the next run ends
+# its session and takes the shard over; the cut-off owner fails (exit 4).
+D2B=2026-11-19
+"$TEND" run nightly --tenant big --playbook $PB --now ${D2B}T02:00:00Z --shards 1 --eval-timeout 600000 \
+  >"$tmp/c1.out" 2>&1 &
+pid=$!; pids=($pid)
+wait_evals $D2B 1
+kill -STOP $pid
+q "update shard_leases set lease_until = now() - interval '1 second' where status = 'running'" >/dev/null
+"$TEND" run nightly --tenant big --playbook $PB --now ${D2B}T02:00:00Z >"$tmp/c2.out" 2>&1; code=$?
+[ $code = 0 ] || fail "taking over an expired lease: exit $code: $(tail -3 "$tmp/c2.out")"
+kill -CONT $pid; wait $pid; code=$?
+[ $code = 4 ] || fail "the cut-off owner: exit $code, want 4: $(tail -2 "$tmp/c1.out")"
+once $D2B "after taking over an expired lease"
+no_lease_held "after an expired lease"
+echo "ok 2b - an owner past its lease is cut off and its shard taken over"
 
 # --- 3. SIGTERM mid-run: interrupted, whole batches, resumed.
 D3=2026-11-22
