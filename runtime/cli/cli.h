@@ -30,6 +30,7 @@ int tend_cmd_deliver(int argc, char **argv);
 int tend_cmd_outbox(int argc, char **argv);
 int tend_cmd_cron(int argc, char **argv);
 int tend_cmd_endpoint(int argc, char **argv);
+int tend_cmd_serve(int argc, char **argv);
 int tend_cmd_help(int argc, char **argv);
 
 /* Each command's help text lives beside it: tend_help_<name> in its
@@ -37,7 +38,7 @@ int tend_cmd_help(int argc, char **argv);
 extern const char tend_help_eval[], tend_help_check[], tend_help_test[], tend_help_db[];
 extern const char tend_help_ingest[], tend_help_run[], tend_help_explain[], tend_help_status[];
 extern const char tend_help_deliver[], tend_help_outbox[], tend_help_cron[],
-    tend_help_endpoint[];
+    tend_help_endpoint[], tend_help_serve[];
 
 /* Prints "tend <cmd>: message" and a hint to stderr; returns 2. */
 int tend_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

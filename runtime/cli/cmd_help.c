@@ -22,6 +22,8 @@ const tend_command tend_commands[] = {
     {"outbox", tend_cmd_outbox, "inspect and replay notifications: list, show, dead, retry, enable",
      tend_help_outbox},
     {"cron", tend_cmd_cron, "a cron expression's next occurrences in a time zone", tend_help_cron},
+    {"serve", tend_cmd_serve, "the long-running process: schedules, events within a second, delivery",
+     tend_help_serve},
     {"endpoint", tend_cmd_endpoint, "serve the HTTP endpoint alone: ingest, health, metrics", tend_help_endpoint},
     {"help", tend_cmd_help, "show help for a command",
      "usage: tend help [COMMAND]\n\nLists the commands, or shows one command's help.\n"},

@@ -23,7 +23,10 @@ typedef struct {
     const tend_nightly_opts *o;
     char from[21];     /* events window start, ISO */
     char from_day[11]; /* metrics window start */
-    char run_id[32];   /* this run's fires are not "earlier" fires */
+    char until[21];    /* the evaluation time: nothing after it is read */
+    char run_id[32];   /* this run's fires are not "earlier" fires; its evaluations are done */
+    char hash_lo[24], hash_hi[24]; /* the shard: hashtext(id) in [lo, hi) */
+    int cut;           /* the stop flag ended the stream before its end */
 
     /* The prefetching thread and the slices it has ready. */
     pthread_t thread;
@@ -53,7 +56,7 @@ typedef struct {
     const tend_nightly_opts *o;
     tend_nightly_stats *st; /* tasks, outbox, stage_changes: the writer's own */
     char run_id[32], now[21], digest[80];
-    int fresh_run; /* the run is new: no evaluation of it is stored yet */
+    int backfill;  /* store evaluations only: no state, stages, ledger, tasks or outbox */
 
     tend_buf filling; /* batch_results rows in COPY text format */
     int pending;

@@ -7,6 +7,7 @@
 
 #include "data/history.h"
 #include "store/db.h"
+#include "store/runs.h"
 #include "sched/nightly_parts.h"
 
 #define READ_AHEAD 1
@@ -26,12 +27,15 @@ static void free_slice(nightly_slice *sl) {
     free(sl);
 }
 
-/* Reads the slice after `after` and the history of exactly its accounts;
- * *out is NULL when no account is left. */
-static tend_status read_slice(nightly_stream *s, const char *after, nightly_slice **out, tend_error *err) {
+/* Reads the slice of the shard after (after_hash, after) in (hashtext(id),
+ * id) order, leaving out the accounts this run already stored, and the
+ * history of exactly its accounts up to the evaluation time; *out is NULL
+ * when no account is left. */
+static tend_status read_slice(nightly_stream *s, const char *after_hash, const char *after, nightly_slice **out,
+                              tend_error *err) {
     char limit[16];
     snprintf(limit, sizeof limit, "%d", s->o->slice > 0 ? s->o->slice : 1000);
-    const char *p[3] = {s->o->tenant, after, limit};
+    const char *p[8] = {s->o->tenant, after_hash, after, s->hash_hi, s->run_id, limit, s->hash_lo, s->o->accounts};
     *out = NULL;
     nightly_slice *sl = calloc(1, sizeof *sl);
     if (!sl) abort();
@@ -41,18 +45,26 @@ static tend_status read_slice(nightly_stream *s, const char *after, nightly_slic
         "'acv', acv, 'industry', industry, 'technical', technical, 'product_type', product_type, "
         "'locale', locale, 'licensed_users', licensed_users, 'contract_signed_at', contract_signed_at, "
         "'onboarding_target_at', onboarding_target_at, 'renewal_date', renewal_date, 'csm', csm, "
-        "'champion', champion, 'attrs', attrs)::text "
-        "FROM accounts WHERE tenant = $1 AND id > $2 ORDER BY id LIMIT $3::int",
-        3, p, &sl->rows, err);
+        "'champion', champion, 'attrs', attrs)::text, hashtext(id) "
+        "FROM accounts a WHERE tenant = $1 AND hashtext(id) >= $7::bigint AND hashtext(id) < $4::bigint "
+        "AND (hashtext(id), id) > ($2::int, $3::text) "
+        "AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE e.tenant = $1 AND e.run_id = $5::bigint "
+        "                AND e.account_id = a.id) "
+        "AND ($8::text[] IS NULL OR id = ANY ($8::text[])) "
+        "ORDER BY hashtext(id), id LIMIT $6::int",
+        8, p, &sl->rows, err);
     if (rc != TEND_OK || (sl->nrows = PQntuples(sl->rows)) == 0) {
         free_slice(sl);
         return rc;
     }
-    const char *q[4] = {s->o->tenant, PQgetvalue(sl->rows, 0, 0), PQgetvalue(sl->rows, sl->nrows - 1, 0), s->from};
+    tend_buf ids = {0};
+    tend_runs_text_array(sl->rows, 0, &ids);
+    const char *q[4] = {s->o->tenant, tend_buf_cstr(&ids), s->until, s->from};
     PGresult *r = NULL;
     rc = tend_db_exec(s->c, "nightly",
                       "SELECT account_id, type, extract(epoch FROM at)::bigint, user_id, data::text FROM events "
-                      "WHERE tenant = $1 AND account_id BETWEEN $2 AND $3 AND at > $4::timestamptz",
+                      "WHERE tenant = $1 AND account_id = ANY ($2::text[]) AND at > $4::timestamptz "
+                      "AND at <= $3::timestamptz",
                       4, q, &r, err);
     for (int i = 0; rc == TEND_OK && i < PQntuples(r); i++)
         tend_history_add_event_row(&sl->h, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
@@ -66,7 +78,8 @@ static tend_status read_slice(nightly_stream *s, const char *after, nightly_slic
     if (rc == TEND_OK)
         rc = tend_db_exec(s->c, "nightly",
                           "SELECT account_id, 'tend:fired:' || rule, extract(epoch FROM max(fired_at))::bigint "
-                          "FROM rule_fires WHERE tenant = $1 AND account_id BETWEEN $2 AND $3 "
+                          "FROM rule_fires WHERE tenant = $1 AND account_id = ANY ($2::text[]) "
+                          "AND fired_at <= $3::timestamptz "
                           "AND run_id IS DISTINCT FROM $4::bigint GROUP BY account_id, rule",
                           4, l, &r, err);
     for (int i = 0; rc == TEND_OK && i < PQntuples(r); i++)
@@ -78,7 +91,8 @@ static tend_status read_slice(nightly_stream *s, const char *after, nightly_slic
     if (rc == TEND_OK)
         rc = tend_db_exec(s->c, "nightly",
                           "SELECT account_id, (date - DATE '1970-01-01') * 86400, metrics::text FROM metrics_daily "
-                          "WHERE tenant = $1 AND account_id BETWEEN $2 AND $3 AND date > $4::date",
+                          "WHERE tenant = $1 AND account_id = ANY ($2::text[]) AND date > $4::date "
+                          "AND date <= ($3::timestamptz AT TIME ZONE 'UTC')::date",
                           4, m, &r, err);
     for (int i = 0; rc == TEND_OK && i < PQntuples(r); i++) {
         tend_error e;
@@ -88,6 +102,7 @@ static tend_status read_slice(nightly_stream *s, const char *after, nightly_slic
                                     PQgetvalue(r, i, 2), &e);
     }
     PQclear(r);
+    tend_buf_free(&ids);
     tend_history_finish(&sl->h);
     if (rc != TEND_OK) {
         free_slice(sl);
@@ -101,7 +116,8 @@ static tend_status read_slice(nightly_stream *s, const char *after, nightly_slic
  * or the consumer closes the stream. */
 static void *read_ahead(void *ud) {
     nightly_stream *s = ud;
-    char after[4096] = "";
+    char after[4096] = "", after_hash[24];
+    snprintf(after_hash, sizeof after_hash, "%s", s->hash_lo);
     for (;;) {
         pthread_mutex_lock(&s->mu);
         while (s->nready >= READ_AHEAD && !s->stop) pthread_cond_wait(&s->changed, &s->mu);
@@ -110,8 +126,11 @@ static void *read_ahead(void *ud) {
         if (stop) break;
         nightly_slice *sl;
         tend_error err;
-        tend_status rc = read_slice(s, after, &sl, &err);
-        if (sl) snprintf(after, sizeof after, "%s", PQgetvalue(sl->rows, sl->nrows - 1, 0));
+        tend_status rc = read_slice(s, after_hash, after, &sl, &err);
+        if (sl) {
+            snprintf(after, sizeof after, "%s", PQgetvalue(sl->rows, sl->nrows - 1, 0));
+            snprintf(after_hash, sizeof after_hash, "%s", PQgetvalue(sl->rows, sl->nrows - 1, 2));
+        }
         pthread_mutex_lock(&s->mu);
         if (rc != TEND_OK) {
             s->failed = rc;
@@ -199,6 +218,12 @@ static int next_slice(nightly_stream *s, tend_error *err) {
 
 static int stream_next(void *ud, const char **text, size_t *len, long *n, const tend_history **h, tend_error *err) {
     nightly_stream *s = ud;
+    /* Stopping (SIGTERM): the accounts handed out are finished and
+     * written; no new one starts. */
+    if (s->o->stop && *s->o->stop) {
+        s->cut = 1;
+        return 0;
+    }
     if (!s->current || s->row >= s->current->nrows) {
         if (s->current) {
             /* Its texts were copied by the pipeline; its history lives on

@@ -42,20 +42,17 @@ static tend_status write_batch(nightly_writer *w, const tend_buf *rows, const ch
                           0, NULL, NULL, err);
     if (rc == TEND_OK)
         rc = tend_copy_rows(c, "nightly", "COPY batch_results (result) FROM STDIN", rows->data, rows->len, err);
-    /* A new run stores each account once; a rerun (--force, or after a
-     * failure) replaces what the run stored before. */
-#define STORE_EVALUATIONS                                                                                  \
-    "INSERT INTO evaluations (tenant, run_id, account_id, evaluated_at, playbook, failed, result) "        \
-    "SELECT $1, $2::bigint, account_id, $3::timestamptz, $4, failed, result FROM batch_results"
+    /* Each account once per run: the stream leaves out accounts the run
+     * already stored (a resumed shard), and --force removed them first. */
     if (rc == TEND_OK)
         rc = exec_count(c,
-                        w->fresh_run ? STORE_EVALUATIONS
-                                     : STORE_EVALUATIONS " ON CONFLICT (tenant, run_id, account_id) DO UPDATE SET "
-                                                         "evaluated_at = EXCLUDED.evaluated_at, "
-                                                         "playbook = EXCLUDED.playbook, failed = EXCLUDED.failed, "
-                                                         "result = EXCLUDED.result",
+                        "INSERT INTO evaluations (tenant, run_id, account_id, evaluated_at, playbook, failed, result) "
+                        "SELECT $1, $2::bigint, account_id, $3::timestamptz, $4, failed, result FROM batch_results",
                         4, p4, NULL, err);
-#undef STORE_EVALUATIONS
+    /* A backfill keeps its evaluations for history and nothing else: the
+     * present (state, open stages, the ledger) is not rolled back to the
+     * past, and nothing is queued to be sent now about then. */
+    if (w->backfill) goto commit;
     /* Stage history changes only when stages change: close what was left... */
     if (rc == TEND_OK)
         rc = exec_count(c,
@@ -113,6 +110,7 @@ static tend_status write_batch(nightly_writer *w, const tend_buf *rows, const ch
                         "FROM batch_results b, jsonb_array_elements(b.result->'trace') e "
                         "WHERE NOT b.failed AND (e->>'fired')::boolean ON CONFLICT DO NOTHING",
                         4, p5, NULL, err);
+commit:
     if (rc == TEND_OK) rc = tend_db_exec(c, "nightly", "COMMIT", 0, NULL, NULL, err);
     else PQclear(PQexec(c, "ROLLBACK"));
     return rc;

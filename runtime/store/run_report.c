@@ -5,13 +5,28 @@
 #include <stdlib.h>
 
 #include "store/read.h"
+#include "store/runs.h"
 
 static const char LATEST[] =
     "SELECT id, schedule, job, " TEND_SQL_ISO("occurrence") ", status, coalesce(playbook, ''),"
     "       " TEND_SQL_ISO("started_at") ", coalesce(" TEND_SQL_ISO("finished_at") ", ''),"
-    "       extract(epoch FROM coalesce(finished_at, now()) - started_at), accounts, failed"
-    "  FROM job_runs WHERE tenant = $1 AND (job = $2 OR schedule = $2)"
+    "       extract(epoch FROM coalesce(finished_at, now()) - started_at),"
+    "       CASE WHEN status IN ('succeeded', 'partial') THEN accounts"
+    "            ELSE (SELECT count(*) FROM evaluations e WHERE e.tenant = r.tenant AND e.run_id = r.id) END,"
+    "       CASE WHEN status IN ('succeeded', 'partial') THEN failed"
+    "            ELSE (SELECT count(*) FROM evaluations e WHERE e.tenant = r.tenant AND e.run_id = r.id"
+    "                  AND e.failed) END,"
+    "       EXISTS (SELECT 1 FROM shard_leases s WHERE s.tenant = r.tenant AND s.run_id = r.id AND " TEND_SHARD_LIVE("s") "),"
+    "       (SELECT count(*) FROM shard_leases s WHERE s.tenant = r.tenant AND s.run_id = r.id),"
+    "       (SELECT count(*) FROM shard_leases s WHERE s.tenant = r.tenant AND s.run_id = r.id AND s.status <> 'done')"
+    "  FROM job_runs r WHERE tenant = $1 AND (job = $2 OR schedule = $2) AND NOT backfill"
     " ORDER BY started_at DESC, id DESC LIMIT 1";
+
+static const char LAST_FINISHED[] =
+    "SELECT " TEND_SQL_ISO("occurrence") ", " TEND_SQL_ISO("finished_at") ","
+    "       extract(epoch FROM now() - finished_at) / 3600"
+    "  FROM job_runs WHERE tenant = $1 AND (job = $2 OR schedule = $2) AND NOT backfill"
+    "   AND status IN ('succeeded', 'partial') ORDER BY finished_at DESC LIMIT 1";
 
 static const char RESULTS[] =
     "SELECT result::text FROM evaluations WHERE tenant = $1 AND run_id = $2 ORDER BY account_id";
@@ -55,6 +70,25 @@ tend_status tend_run_latest(PGconn *c, const char *tenant, const char *job, tend
         run->seconds = strtod(PQgetvalue(r, 0, 8), NULL);
         run->accounts = strtoll(PQgetvalue(r, 0, 9), NULL, 10);
         run->failed = strtoll(PQgetvalue(r, 0, 10), NULL, 10);
+        run->live = PQgetvalue(r, 0, 11)[0] == 't';
+        run->shards = atoi(PQgetvalue(r, 0, 12));
+        run->shards_left = atoi(PQgetvalue(r, 0, 13));
+    }
+    PQclear(r);
+    return TEND_OK;
+}
+
+tend_status tend_run_last_finished(PGconn *c, const char *tenant, const char *job, char occurrence[32],
+                                   char finished_at[32], double *hours_ago, int *found, tend_error *err) {
+    PGresult *r;
+    const char *p[] = {tenant, job};
+    tend_status st = tend_read_exec(c, "reading job_runs", LAST_FINISHED, 2, p, &r, err);
+    if (st != TEND_OK) return st;
+    *found = PQntuples(r) > 0;
+    if (*found) {
+        copy(occurrence, 32, PQgetvalue(r, 0, 0));
+        copy(finished_at, 32, PQgetvalue(r, 0, 1));
+        *hours_ago = strtod(PQgetvalue(r, 0, 2), NULL);
     }
     PQclear(r);
     return TEND_OK;

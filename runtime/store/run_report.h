@@ -16,13 +16,21 @@ typedef struct {
     char status[16];                                      /* running, succeeded, failed */
     char playbook[160];                                   /* digest; empty if not recorded */
     double seconds;                                       /* finished - started, or now - started */
-    long long accounts, failed;
+    long long accounts, failed; /* while not finished: the evaluations stored so far */
+    int live;                   /* running and a live worker holds one of its shards */
+    int shards, shards_left;
 } tend_run_info;
 
-/* The latest run (by started_at) whose job or schedule is `job`; *found is
- * 0 when there is none. */
+/* The latest run (by started_at) whose job or schedule is `job`, backfills
+ * left out; *found is 0 when there is none. */
 tend_status tend_run_latest(PGconn *c, const char *tenant, const char *job, tend_run_info *run, int *found,
                             tend_error *err);
+
+/* The last run of `job` that finished (succeeded or partial, not a
+ * backfill): its occurrence and finish time (ISO-8601) and how many hours
+ * ago it finished; *found 0 when none did. */
+tend_status tend_run_last_finished(PGconn *c, const char *tenant, const char *job, char occurrence[32],
+                                   char finished_at[32], double *hours_ago, int *found, tend_error *err);
 
 /* Calls each(ud, text, len) with every result object of the run, ordered by
  * account id, one row at a time (a run of any size fits in memory). */

@@ -68,7 +68,9 @@ function M.finish(builder, templates, stdlib_templates)
                     schedules = {} }
   for _, s in ipairs(decl.schedules) do
     local zone = s.timezone ~= "UTC" and (" " .. tostring(s.timezone)) or ""
-    summary.schedules[#summary.schedules + 1] = s.name .. " (" .. tostring(s.cron) .. zone .. " -> " .. tostring(s.run) .. ")"
+    local skip = s.catch_up == "skip" and ", catch_up skip" or ""
+    summary.schedules[#summary.schedules + 1] = s.name .. " (" .. tostring(s.cron) .. zone .. " -> " .. tostring(s.run)
+      .. skip .. ")"
   end
   local policy = M.send_policy(decl.send_policy)
   if policy then summary.send_policy = M.describe_policy(policy) end

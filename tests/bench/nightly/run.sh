@@ -196,6 +196,11 @@ timed j1 tend "${run[@]}" --jobs 1
 check j1 "$N"; compare "tend --jobs 1:"
 timed j2 tend "${run[@]}" --jobs 2
 check j2 "$N"; compare "tend --jobs 2:"
+# Two processes of --jobs 1 sharing the occurrence (the tables are reset
+# before each timing, so no --force: the second joins the first's run).
+timed w2 tend bash "$here/two_workers.sh" "$TEND" run nightly --playbook "$here/playbook" --now "$NOW" --jobs 1
+grep -q "succeeded: $N accounts, 0 failed" "$out/w2.out" || fail "w2: $(grep '^run' "$out/w2.out")"
+compare "tend 2 workers --jobs 1:"
 TEND_DATABASE_URL=$QURL timed q1 tend_q "${run[@]}" --jobs 1
 check q1 "$Q"
 TEND_DATABASE_URL=$QURL timed q2 tend_q "${run[@]}" --jobs 2
@@ -216,6 +221,7 @@ printf "%-34s %10s %12s %10s %11s %11s\n" "run ($N accounts unless said)" "wall"
 row "pure SQL (psql -f pure_sql.sql)" sql "$N" norss
 row "tend run nightly --jobs 1" j1 "$N"
 row "tend run nightly --jobs 2" j2 "$N"
+row "2 workers of --jobs 1 (shared run)" w2 "$N"
 row "tend --jobs 1, $Q accounts" q1 "$Q"
 row "tend --jobs 2, $Q accounts" q2 "$Q"
 echo "(client CPU: user+system seconds of psql or tend, all threads; server CPU: every process of the cluster, backends included)"
@@ -224,6 +230,9 @@ echo
 awk -v j="$WALL_j2" -v s="$WALL_sql" 'BEGIN{ r = j / s;
   printf "ratio tend --jobs 2 / pure SQL time: %.2f (target <= 1.3) %s\n", r, (r <= 1.3 ? "ok" : "MISSED") }'
 awk -v j="$WALL_j1" -v s="$WALL_sql" 'BEGIN{ printf "ratio tend --jobs 1 / pure SQL time: %.2f\n", j / s }'
+awk -v w="$WALL_w2" -v j="$WALL_j2" 'BEGIN{ r = w / j;
+  printf "ratio 2 workers of --jobs 1 / one --jobs 2 time: %.2f (target 0.90-1.10) %s\n", r,
+    (r >= 0.9 && r <= 1.1 ? "ok" : "MISSED") }'
 if [ $have_time = 1 ]; then
   for j in 1 2; do
     awk -v q="$(eval echo "\$RSS_q$j")" -v f="$(eval echo "\$RSS_j$j")" -v nq="$Q" -v nf="$N" -v j="$j" 'BEGIN{
