@@ -14,10 +14,10 @@ tend_build build -DTEND_WERROR=ON
 echo "== tests"
 ctest --test-dir build --output-on-failure -j2
 
-# What a packager does: Release (-O3) with Clang and Debian's hardening
-# flags (-O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -Werror=format-security,
-# relro/now); GCC builds RelWithDebInfo above. The binary must still pass
-# the CLI cases.
+# What a packager does: Release with Clang and Debian's hardening flags
+# (-fstack-protector-strong -D_FORTIFY_SOURCE=2 -Werror=format-security,
+# relro/now; dpkg's -O2, then CMake's Release -O3); GCC builds
+# RelWithDebInfo (-O2) above. The binary must still pass the CLI cases.
 echo "== Release build with Clang and dpkg-buildflags (-Werror)"
 DEB_BUILD_MAINT_OPTIONS=hardening=+all CC=clang \
 CFLAGS="$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CFLAGS) $(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get CPPFLAGS)" \
