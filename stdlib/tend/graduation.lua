@@ -187,16 +187,24 @@ end
 ---@return fun(a: table, t: table): number|nil
 function M.assessed(dimension)
   local match = { dimension = dimension }
-  local function valid(score) return type(score) == "number" and score >= 0 and score <= 10 end
+  -- A rating from CSV arrives as text ("9"): cells outside the data
+  -- contract stay text, so the rating is read as a number here.
+  local function rating(score)
+    local n = math.type(score) and score or (type(score) == "string" and tonumber(score)) or nil
+    if n and n >= 0 and n <= 10 then return n end
+    return nil
+  end
   return function(_, t)
     -- t.last with a match finds the event in C, without building the others.
     local e = t.last("assessment", match)
     if e == nil then return nil end
-    if valid(e.data.score) then return e.data.score end
+    local s = rating(e.data.score)
+    if s then return s end
     local list = t.events("assessment") -- rare: the latest rating is out of range
     for i = #list, 1, -1 do
       local d = list[i].data
-      if d.dimension == dimension and valid(d.score) then return d.score end
+      s = d.dimension == dimension and rating(d.score)
+      if s then return s end
     end
     return nil
   end

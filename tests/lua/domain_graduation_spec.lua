@@ -24,6 +24,16 @@ describe("DOMAIN G1: five dimensions scored 0-10", function()
     assert.is_nil(graduation.assessed("knowledge")({}, t))
   end)
 
+  it("reads a rating that arrived as text from a CSV cell, and skips text that is not a rating", function()
+    local t = timeline { events = {
+      ev("assessment", "2026-11-10T10:00:00Z", { dimension = "technical", score = "8.5" }),
+      ev("assessment", "2026-11-12T10:00:00Z", { dimension = "value", score = "7" }),
+      ev("assessment", "2026-11-13T10:00:00Z", { dimension = "value", score = "seven" }),
+    } }
+    assert.are.equal(8.5, graduation.assessed("technical")({}, t))
+    assert.are.equal(7, graduation.assessed("value")({}, t))
+  end)
+
   it("scores usage as the active share against a target, reaching it scoring 10", function()
     local a = { licensed_users = 100 }
     local t = timeline { latest = { weekly_active = 56 } }
