@@ -43,8 +43,10 @@ as_server "$PGBIN/pg_ctl" -D "$REP" -l "$REP/server.log" -w -t 60 \
 [ "$("${PSQL[@]}" -h "$REP" -c "SELECT pg_is_in_recovery()")" = t ] || fail "the copy is not a standby"
 
 # A write after the copy reaches the standby: it streams.
-"${PSQL[@]}" -h "$SOCK" -c "UPDATE outbox SET status = 'sent', attempts = 1, sent_at = now()
-  WHERE dedupe_key LIKE 'celebration:vela-fintech:%'" || fail "update on the primary"
+# (vela-fintech's first email; the update must change a row, or the check below proves nothing.)
+[ "$("${PSQL[@]}" -h "$SOCK" -c "WITH u AS (UPDATE outbox SET status = 'sent', attempts = 1, sent_at = now()
+  WHERE id = (SELECT min(id) FROM outbox WHERE account_id = 'vela-fintech' AND kind = 'email') RETURNING 1)
+  SELECT count(*) FROM u")" = 1 ] || fail "update on the primary"
 want=$("${PSQL[@]}" -h "$SOCK" -c "SELECT count(*) FILTER (WHERE status = 'sent') || '/' || count(*) FROM outbox")
 for _ in $(seq 100); do
   [ "$("${PSQL[@]}" -h "$REP" -c "SELECT count(*) FILTER (WHERE status = 'sent') || '/' || count(*) FROM outbox")" = "$want" ] &&
