@@ -583,14 +583,22 @@ static void group(tend_account_index *ix, const uint32_t *account_of, size_t n, 
 void tend_history_finish(tend_history *h) {
     staging *s = stage_of(h);
     if (!s) return;
+    /* Each store's staging is freed as soon as it is grouped, before the
+     * next store's final array exists: the peak holds one copy of one store
+     * at a time, not both stores twice. */
     uint32_t *slot = malloc((s->nevents > s->nrows ? s->nevents : s->nrows) * sizeof *slot + 1);
     h->events = malloc((s->nevents ? s->nevents : 1) * sizeof *h->events);
-    h->rows = malloc((s->nrows ? s->nrows : 1) * sizeof *h->rows);
-    if (!slot || !h->events || !h->rows) abort();
+    if (!slot || !h->events) abort();
     group(&h->ev_index, s->nevents ? &s->events[0].account : NULL, s->nevents, sizeof *s->events, slot);
     for (size_t i = 0; i < s->nevents; i++) h->events[slot[i]] = s->events[i].ev;
+    free(s->events);
+    s->events = NULL;
+    h->rows = malloc((s->nrows ? s->nrows : 1) * sizeof *h->rows);
+    if (!h->rows) abort();
     group(&h->m_index, s->nrows ? &s->rows[0].account : NULL, s->nrows, sizeof *s->rows, slot);
     for (size_t i = 0; i < s->nrows; i++) h->rows[slot[i]] = s->rows[i].row;
+    free(s->rows);
+    s->rows = NULL;
     h->nevents = s->nevents;
     h->nrows = s->nrows;
     free(slot);
