@@ -26,6 +26,7 @@ typedef struct {
     size_t cap_values;
     uint32_t field_at[TEND_FLAT_MAX]; /* metric field by column position, a cache */
     tend_flat_record scan;            /* add_metric_row's scratch */
+    tend_strmap texts;                /* short user / data text -> its offset in strings */
 } staging;
 
 void tend_history_init(tend_history *h) {
@@ -71,8 +72,21 @@ static uint32_t intern_account(tend_account_index *ix, const char *id, size_t le
     return ix->last;
 }
 
+/* Users and data objects repeat (a few dozen distinct texts among
+ * hundreds of thousands of events): a short text is kept once and shared.
+ * Past TEXTS_INTERNED distinct ones, or past TEXT_INTERNED bytes, each is
+ * kept as it comes, so unique texts cost no map entry. */
+#define TEXTS_INTERNED 16384
+#define TEXT_INTERNED 64
+
 static uint32_t add_string(tend_history *h, const char *s, size_t len) {
     uint32_t off = (uint32_t)h->strings.len;
+    staging *st = stage_of(h);
+    int share = st && len <= TEXT_INTERNED && st->texts.count < TEXTS_INTERNED;
+    if (share) {
+        uint32_t seen = tend_strmap_intern(&st->texts, s, len, off);
+        if (seen != off) return seen;
+    }
     tend_buf_add(&h->strings, s, len);
     tend_buf_addc(&h->strings, '\0');
     return off;
@@ -409,6 +423,9 @@ static void take(tend_history *h, tend_history *p, item_kind kind) {
         tend_buf_free(&h->strings);
         h->strings = p->strings;
         memset(&p->strings, 0, sizeof p->strings);
+        tend_strmap t = s->texts; /* the offsets p's map holds are into p's strings, now h's */
+        s->texts = o->texts;
+        o->texts = t;
     } else {
         free_index(&h->m_index);
         h->m_index = p->m_index;
@@ -583,14 +600,22 @@ static void group(tend_account_index *ix, const uint32_t *account_of, size_t n, 
 void tend_history_finish(tend_history *h) {
     staging *s = stage_of(h);
     if (!s) return;
+    /* Each store's staging is freed as soon as it is grouped, before the
+     * next store's final array exists: the peak holds one copy of one store
+     * at a time, not both stores twice. */
     uint32_t *slot = malloc((s->nevents > s->nrows ? s->nevents : s->nrows) * sizeof *slot + 1);
     h->events = malloc((s->nevents ? s->nevents : 1) * sizeof *h->events);
-    h->rows = malloc((s->nrows ? s->nrows : 1) * sizeof *h->rows);
-    if (!slot || !h->events || !h->rows) abort();
+    if (!slot || !h->events) abort();
     group(&h->ev_index, s->nevents ? &s->events[0].account : NULL, s->nevents, sizeof *s->events, slot);
     for (size_t i = 0; i < s->nevents; i++) h->events[slot[i]] = s->events[i].ev;
+    free(s->events);
+    s->events = NULL;
+    h->rows = malloc((s->nrows ? s->nrows : 1) * sizeof *h->rows);
+    if (!h->rows) abort();
     group(&h->m_index, s->nrows ? &s->rows[0].account : NULL, s->nrows, sizeof *s->rows, slot);
     for (size_t i = 0; i < s->nrows; i++) h->rows[slot[i]] = s->rows[i].row;
+    free(s->rows);
+    s->rows = NULL;
     h->nevents = s->nevents;
     h->nrows = s->nrows;
     free(slot);
@@ -616,6 +641,7 @@ void tend_history_finish(tend_history *h) {
     }
     free(s->events);
     free(s->rows);
+    tend_strmap_free(&s->texts);
     free(s);
     h->staging = NULL;
 }
@@ -633,6 +659,7 @@ void tend_history_free(tend_history *h) {
         staging *s = stage_of(h);
         free(s->events);
         free(s->rows);
+        tend_strmap_free(&s->texts);
         free(s);
     }
     free_index(&h->ev_index);

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ struct tend_ingest {
     int dedupe;       /* drop events whose key was sent (see keep_event) */
     int overflow;     /* more keys than `seen` may hold: use the staging table */
     size_t dups;      /* events dropped as repeats of earlier lines */
+    struct handoff *handoff; /* parsing on its own thread: where its COPY text goes */
 };
 
 const char *tend_ingest_kind_name(tend_ingest_kind k) {
@@ -543,18 +545,29 @@ static int metric_row(tend_ingest *in, const char *text, size_t len, long line, 
 /* ---- SQL ------------------------------------------------------------------ */
 
 /* Staging tables, typed like their tables: each value is parsed once, by
- * COPY. `line` orders records with the same key (the last one wins). */
+ * COPY. `line` orders records with the same key (the last one wins).
+ * Each is kept per connection (ON COMMIT DELETE ROWS) rather than created
+ * per transaction: creating one costs about half of a single-row ingest
+ * (catalog rows, a new file, dropping it at commit). The DO block creates
+ * it only when the session has none yet (a rolled-back transaction takes
+ * a table it created with it); IF NOT EXISTS would say a NOTICE each time.
+ * Rows of a rolled-back transaction are dead, never seen by the next. */
+#define STAGING(name, columns)                                                                       \
+    "DO $$BEGIN IF to_regclass('pg_temp." name "') IS NULL THEN CREATE TEMP TABLE " name " " columns \
+    " ON COMMIT DELETE ROWS; END IF; END$$"
 static const char *const staging_sql[] = {
-    [TEND_INGEST_ACCOUNTS] =
-        "CREATE TEMP TABLE tend_ingest_accounts (line bigint, tenant text, id text, name text, employees numeric,"
+    [TEND_INGEST_ACCOUNTS] = STAGING(
+        "tend_ingest_accounts",
+        "(line bigint, tenant text, id text, name text, employees numeric,"
         " acv numeric, industry text, technical boolean, product_type text, locale text, licensed_users numeric,"
         " contract_signed_at date, onboarding_target_at date, renewal_date date, csm text, champion text,"
-        " attrs jsonb) ON COMMIT DROP",
-    [TEND_INGEST_EVENTS] = "CREATE TEMP TABLE tend_ingest_events (line bigint, id text, account_id text, type text,"
-                           " at timestamptz, user_id text, data jsonb) ON COMMIT DROP",
-    [TEND_INGEST_METRICS] = "CREATE TEMP TABLE tend_ingest_metrics (line bigint, account_id text, date date,"
-                            " metrics jsonb) ON COMMIT DROP",
+        " attrs jsonb)"),
+    [TEND_INGEST_EVENTS] = STAGING("tend_ingest_events", "(line bigint, id text, account_id text, type text,"
+                                                         " at timestamptz, user_id text, data jsonb)"),
+    [TEND_INGEST_METRICS] = STAGING("tend_ingest_metrics", "(line bigint, account_id text, date date,"
+                                                           " metrics jsonb)"),
 };
+#undef STAGING
 
 static const char *const copy_sql[] = {
     [TEND_INGEST_ACCOUNTS] = "COPY tend_ingest_accounts FROM STDIN",
@@ -761,8 +774,47 @@ static int keep_event(tend_ingest *in, const char *row, size_t len) {
     return fresh;
 }
 
+/* Parsing and sending on separate threads: a full buffer of COPY text is
+ * handed over in `slot` while the parser fills another, so the records of
+ * a big file are converted while the server stores the previous ones. */
+typedef struct handoff {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    tend_buf slot; /* COPY text ready to send, when full */
+    int full;      /* slot holds text to send */
+    int done;      /* the parser has finished; st holds its outcome */
+    int stop;      /* sending failed: the parser stops */
+    tend_ingest *in;
+    tend_ingest_stats *st;
+    size_t *staged;
+    tend_status status;
+    tend_error err;
+} handoff;
+
+static void swap_buf(tend_buf *a, tend_buf *b) {
+    tend_buf t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Sends the COPY text gathered so far, or hands it to the sending thread. */
+static tend_status flush(tend_ingest *in, PGconn *c, tend_error *err) {
+    handoff *h = in->handoff;
+    if (!h) return send_copy(in, c, err);
+    pthread_mutex_lock(&h->mu);
+    while (h->full && !h->stop) pthread_cond_wait(&h->cv, &h->mu);
+    int stop = h->stop;
+    if (!stop) {
+        swap_buf(&in->copy, &h->slot); /* the slot's buffer was sent: empty */
+        h->full = 1;
+        pthread_cond_broadcast(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return stop ? tend_fail(err, TEND_EDB, "sending the rows failed") : TEND_OK;
+}
+
 /* Reads every record into the COPY stream; rejected ones are reported. */
-static tend_status stream(tend_ingest *in, PGconn *c, tend_ingest_stats *st, size_t *staged, tend_error *err) {
+static tend_status parse_all(tend_ingest *in, PGconn *c, tend_ingest_stats *st, size_t *staged, tend_error *err) {
     const char *text;
     size_t len;
     long line;
@@ -794,7 +846,7 @@ static tend_status stream(tend_ingest *in, PGconn *c, tend_ingest_stats *st, siz
             else if (!in->quiet) fprintf(in->o.report, "%s:%ld: %s\n", in->r.path, line, e.msg);
         }
         if (in->copy.len >= COPY_CHUNK) {
-            tend_status s = send_copy(in, c, err);
+            tend_status s = flush(in, c, err);
             if (s != TEND_OK) return s;
         }
         if (in->o.progress && !in->quiet && in->o.progress_every && st->read % in->o.progress_every == 0)
@@ -802,7 +854,76 @@ static tend_status stream(tend_ingest *in, PGconn *c, tend_ingest_stats *st, siz
     }
     if (more < 0) return TEND_EIO;
     if (in->overflow) return tend_fail(err, TEND_EINPUT, "more events than a first load deduplicates in memory");
-    return send_copy(in, c, err);
+    return flush(in, c, err);
+}
+
+static void *parser(void *arg) {
+    handoff *h = arg;
+    tend_status s = parse_all(h->in, NULL, h->st, h->staged, &h->err);
+    pthread_mutex_lock(&h->mu);
+    h->status = s;
+    h->done = 1;
+    pthread_cond_broadcast(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+/* A regular file at least this big is parsed on a thread of its own. */
+#define THREADED_BYTES (4u << 20)
+
+static int big_file(const tend_ingest *in) {
+    struct stat fs;
+    return !in->o.data && in->r.f && in->r.f != stdin && fstat(fileno(in->r.f), &fs) == 0 && S_ISREG(fs.st_mode) &&
+           fs.st_size >= (off_t)THREADED_BYTES;
+}
+
+/* parse_all, with the COPY text sent from this thread while another parses
+ * (big files), or both here. The callbacks (reject, progress) are called
+ * from the parsing thread, one at a time, while this one only sends. */
+static tend_status stream(tend_ingest *in, PGconn *c, tend_ingest_stats *st, size_t *staged, tend_error *err) {
+    if (!big_file(in)) return parse_all(in, c, st, staged, err);
+    handoff h = {.in = in, .st = st, .staged = staged, .status = TEND_OK};
+    pthread_t t;
+    pthread_mutex_init(&h.mu, NULL);
+    pthread_cond_init(&h.cv, NULL);
+    in->handoff = &h;
+    if (pthread_create(&t, NULL, parser, &h) != 0) {
+        in->handoff = NULL;
+        pthread_cond_destroy(&h.cv);
+        pthread_mutex_destroy(&h.mu);
+        return parse_all(in, c, st, staged, err);
+    }
+    tend_buf sending = {0};
+    tend_status sent = TEND_OK;
+    for (;;) {
+        pthread_mutex_lock(&h.mu);
+        while (!h.full && !h.done) pthread_cond_wait(&h.cv, &h.mu);
+        int have = h.full;
+        if (have) {
+            sending.len = 0;
+            swap_buf(&sending, &h.slot);
+            h.full = 0;
+            pthread_cond_broadcast(&h.cv);
+        }
+        pthread_mutex_unlock(&h.mu);
+        if (!have) break;
+        if ((sent = tend_copy_send(c, NULL, sending.data, sending.len, err)) != TEND_OK) {
+            pthread_mutex_lock(&h.mu);
+            h.stop = 1;
+            pthread_cond_broadcast(&h.cv);
+            pthread_mutex_unlock(&h.mu);
+            break;
+        }
+    }
+    pthread_join(t, NULL);
+    in->handoff = NULL;
+    pthread_cond_destroy(&h.cv);
+    pthread_mutex_destroy(&h.mu);
+    tend_buf_free(&sending);
+    tend_buf_free(&h.slot);
+    if (sent != TEND_OK) return sent;
+    if (h.status != TEND_OK && err) *err = h.err;
+    return h.status;
 }
 
 /* Streams the whole input through one COPY that is already started; the

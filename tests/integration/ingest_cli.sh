@@ -313,4 +313,19 @@ printf '{"account_id":"acme","date":"2026-11-18","active_users":0.1}\n' >"$tmp/m
 run 0 ingest metrics "$tmp/m.jsonl"
 same "$summary" "tend ingest metrics: 1 read, 0 stored, 1 unchanged/duplicate, 0 rejected" "JSONL metric = CSV metric"
 
+# ---- a file big enough to be parsed on its own thread (>= 4 MB; long lines, few
+# records, so it stays quick under valgrind) ----------------------------------
+awk 'BEGIN { for (i = 1; i <= 15000; i++) if (i == 7500) print "{not json"; else
+  printf "{\"id\":\"big-%d\",\"account_id\":\"big-%d\",\"type\":\"login\",\"at\":\"2026-11-20T10:00:00Z\",\"data\":{\"pad\":\"%0300d\"}}\n", i, i % 97, i }' \
+  >"$tmp/big.jsonl"
+[ "$(stat -c %s "$tmp/big.jsonl")" -ge 4194304 ] || fail "big.jsonl is under 4 MB"
+run 1 ingest events "$tmp/big.jsonl" --tenant big
+same "$summary" "tend ingest events: 15000 read, 14999 stored, 0 unchanged/duplicate, 1 rejected" "big file, first load"
+has "$err" "^$tmp/big.jsonl:7500: " "big file: the bad line named"
+same "$(sql "SELECT count(*), (array_agg(id ORDER BY seq))[1], (array_agg(id ORDER BY seq))[14999]
+             FROM events WHERE tenant = 'big'")" "14999|big-1|big-15000" "big file: every event, in file order"
+run 1 ingest events "$tmp/big.jsonl" --tenant big
+same "$summary" "tend ingest events: 15000 read, 0 stored, 14999 unchanged/duplicate, 1 rejected" "big file, again (staged)"
+same "$(sql "SELECT count(*) FROM events WHERE tenant = 'big'")" "14999" "big file, again: nothing added"
+
 echo "ingest: ok"

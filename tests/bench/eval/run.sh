@@ -137,5 +137,13 @@ if [ $have_time = 1 ]; then
     printf "account stream peak RSS: %.1f MiB at %d accounts, %.1f MiB at %d accounts (target: independent of N) %s\n",
       q / 1024, nq, f / 1024, nf, (d <= lim ? "ok" : "MISSED") }'
 fi
+if [ $have_time = 1 ]; then
+  # What the history costs per account: the run with it over the account
+  # stream alone, same accounts.
+  awk -v j="$RSS_j1" -v f="$RSS_sf" -v n="$N" 'BEGIN{
+    b = (j - f) * 1024 / n;
+    printf "history peak RSS per account: %.0f bytes (tend --jobs 1 minus the account stream alone; target <= 512) %s\n",
+      b, (b <= 512 ? "ok" : "MISSED") }'
+fi
 [ $status = 0 ] && echo "decisions: tend --jobs 1 = baseline, tend --jobs 2 = tend --jobs 1" || echo "FAIL: decision mismatch"
 exit $status
