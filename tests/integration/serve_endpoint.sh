@@ -10,7 +10,8 @@
 #      it returns (and serve goes on: a second event still fires);
 #   4. SIGTERM: exit 0; stderr (--log-format json) is JSON Lines with ts,
 #      level and msg, holds a line per woken batch and per delivery batch,
-#      and never the token.
+#      and never the token;
+#   5. tend deliver --log-format json: a JSON line for its batch.
 # Run from the repository root: serve_endpoint.sh TEND
 set -uo pipefail
 TEND=$1
@@ -130,3 +131,10 @@ grep '"msg":"tenant default: 1 woken account' "$tmp/serve.log" | grep -q '"run":
 grep -q '"msg":"deliver: tenant default: ' "$tmp/serve.log" || fail "no delivery batch line"
 grep -q '"level":"warn".*"error":' "$tmp/serve.log" || fail "the lost database is not logged as a warning"
 echo "ok 4 - SIGTERM exits 0; stderr is JSON Lines (ts, level, msg), without the token"
+
+# --- 5. tend deliver --log-format json: its batch as one JSON line.
+"$TEND" deliver --until-empty --quiet --playbook "$tmp/book" --log-format json 2>"$tmp/deliver.log" ||
+  fail "tend deliver: $(cat "$tmp/deliver.log")"
+$PY $CHECK logs "$tmp/deliver.log" "$TOKEN" || fail "deliver's log"
+grep -q '"msg":"delivery batch".*"attempts":0' "$tmp/deliver.log" || fail "no delivery batch line: $(cat "$tmp/deliver.log")"
+echo "ok 5 - tend deliver --log-format json logs its batch as a JSON line"
