@@ -11,7 +11,8 @@
 #   4. SIGTERM: exit 0; stderr (--log-format json) is JSON Lines with ts,
 #      level and msg, holds a line per woken batch and per delivery batch,
 #      and never the token;
-#   5. tend deliver --log-format json: a JSON line for its batch.
+#   5. tend deliver and tend run nightly --log-format json: a JSON line for
+#      the batch, for the run.
 # Run from the repository root: serve_endpoint.sh TEND
 set -uo pipefail
 TEND=$1
@@ -138,3 +139,9 @@ echo "ok 4 - SIGTERM exits 0; stderr is JSON Lines (ts, level, msg), without the
 $PY $CHECK logs "$tmp/deliver.log" "$TOKEN" || fail "deliver's log"
 grep -q '"msg":"delivery batch".*"attempts":0' "$tmp/deliver.log" || fail "no delivery batch line: $(cat "$tmp/deliver.log")"
 echo "ok 5 - tend deliver --log-format json logs its batch as a JSON line"
+"$TEND" run nightly --playbook "$tmp/book" --log-format json >/dev/null 2>"$tmp/run.log" ||
+  fail "tend run nightly: $(cat "$tmp/run.log")"
+$PY $CHECK logs "$tmp/run.log" "$TOKEN" || fail "run's log"
+grep -q '"msg":"nightly run","tenant":"default","run":[0-9]*,.*"status":"succeeded"' "$tmp/run.log" ||
+  fail "no nightly run line: $(cat "$tmp/run.log")"
+echo "ok 6 - tend run nightly --log-format json logs its run as a JSON line"
