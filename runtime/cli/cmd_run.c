@@ -171,7 +171,8 @@ static int run_tenant(PGconn *const conns[3], tend_nightly_opts *o, tend_log *lo
                                       : ns.busy ? "busy"
                                       : ns.interrupted ? "interrupted"
                                       : ns.finished ? ns.run_status : "part"),
-                 TEND_LOG_I("shards", ns.shards_done), TEND_LOG_I("accounts", ns.accounts),
+                 TEND_LOG_I("shards", ns.shards_done), TEND_LOG_I("takeovers", ns.takeovers),
+                 TEND_LOG_I("accounts", ns.accounts),
                  TEND_LOG_I("failed", ns.failed), TEND_LOG_I("rejected", ns.rejected), TEND_LOG_I("outbox", ns.outbox),
                  TEND_LOG_I("tasks", ns.tasks), TEND_LOG_N("seconds", took), TEND_LOG_I("exit", code));
     else if (log)

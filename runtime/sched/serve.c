@@ -423,6 +423,13 @@ static void *schedules_main(void *ud) {
                 double began = now_seconds();
                 tend_status rc = run_occurrence(s, &k, ts, &no, &st, &err);
                 count_run(s, sc.run, ts->t->name, &st, rc, now_seconds() - began);
+                for (int t = 0; t < st.takeovers; t++) tend_instrument_lease_takeover(s->o->ops);
+                if (st.takeovers)
+                    say_fields(s, TEND_LOG_WARN,
+                               FIELDS(TEND_LOG_S("tenant", ts->t->name), TEND_LOG_S("schedule", sc.name),
+                                      TEND_LOG_I("run", st.run_id), TEND_LOG_I("takeovers", st.takeovers)),
+                               "tenant %s: schedule %s: run %" PRId64 ": took over %d shard%s from a worker that was gone",
+                               ts->t->name, sc.name, st.run_id, st.takeovers, st.takeovers == 1 ? "" : "s");
                 if (rc != TEND_OK) {
                     say_fields(s, TEND_LOG_ERROR,
                                FIELDS(TEND_LOG_S("tenant", ts->t->name), TEND_LOG_S("schedule", sc.name),
