@@ -257,7 +257,7 @@ void tend_metric_clear(tend_metric *f) {
     pthread_mutex_unlock(&f->reg->mu);
 }
 
-double tend_metric_value(tend_metric *f, const char *const *values) {
+double tend_metric_get(tend_metric *f, const char *const *values) {
     if (!f || count_values(values) != f->nlabels) return 0;
     pthread_mutex_lock(&f->reg->mu);
     series *s = find(f, values, 0);

@@ -46,7 +46,7 @@ int tend_metric_observe(tend_metric *f, const char *const *values, double v); /*
  * that is gone disappears. */
 void tend_metric_clear(tend_metric *f);
 /* A series' value (a histogram's count); 0 when it does not exist. */
-double tend_metric_value(tend_metric *f, const char *const *values);
+double tend_metric_get(tend_metric *f, const char *const *values);
 
 /* Collectors run at the start of every exposition, in the order added,
  * outside the registry's lock (they record through the calls above). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/isotime.h"
+#include "base/log.h"
 #include "cli/cli.h"
 #include "notify/config.h"
 #include "notify/deliver.h"
@@ -51,6 +52,10 @@ const char tend_help_deliver[] =
     "  --verbose           a line per attempt on stdout (and per row the send\n"
     "                      policy held or capped, with why)\n"
     "  --quiet             no summary\n"
+    "  --log-format F      also log to stderr, text or json (JSON Lines: ts, level,\n"
+    "                      msg, ...): a line per retried or dead-lettered attempt\n"
+    "                      (outbox id, connector, HTTP status), the batch's totals\n"
+    "                      and any error; ids and counts only\n"
     "\n"
     "Connectors (see README \"Notifications\"): rows go to the `file` connector,\n"
     "JSON Lines in $TEND_HOME/outbox/<tenant>.jsonl, unless connectors.json or\n"
@@ -94,6 +99,7 @@ static void on_signal(int sig) {
 
 typedef struct {
     int verbose, progress;
+    tend_log *log; /* --log-format: attempts that failed */
     double started, shown;
     const tend_deliver_stats *st;
     long long sent, retried, dead, held;
@@ -117,6 +123,11 @@ static void on_attempt(void *ud, const tend_outbox_row *row, const tend_attempt 
         if (a->error && a->outcome != TEND_OUTCOME_SENT) printf(": %s", a->error);
         putchar('\n');
     }
+    if (r->log && a->outcome != TEND_OUTCOME_SENT)
+        tend_log(r->log, a->outcome == TEND_OUTCOME_DEAD ? TEND_LOG_ERROR : TEND_LOG_WARN, "delivery attempt failed",
+                 TEND_LOG_I("outbox_id", row->id), TEND_LOG_S("tenant", row->tenant),
+                 TEND_LOG_S("connector", a->connector ? a->connector : "-"), TEND_LOG_S("outcome", what[a->outcome]),
+                 TEND_LOG_I("attempt", row->attempt), TEND_LOG_I("http_status", a->http_status));
     if (!r->progress) return;
     double now = tend_clock_seconds();
     if (now - r->shown < 0.5) return;
@@ -129,6 +140,7 @@ typedef struct {
     tend_deliver_opts o;
     tend_notify_config_opts co;
     int quiet, verbose;
+    tend_log *log;
     char now_text[21];
 } deliver_args;
 
@@ -141,6 +153,7 @@ static int parse_args(int argc, char **argv, deliver_args *a) {
         {"playbook", required_argument, NULL, 'p'}, {"connectors", required_argument, NULL, 'C'},
         {"verbose", no_argument, NULL, 'v'},       {"quiet", no_argument, NULL, 'q'},
         {"now", required_argument, NULL, 'N'},     {"help", no_argument, NULL, 'h'},
+        {"log-format", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     tend_deliver_opts *o = &a->o;
@@ -183,6 +196,13 @@ static int parse_args(int argc, char **argv, deliver_args *a) {
             o->now = a->now_text;
             break;
         case 'v': a->verbose = 1; break;
+        case 'F': {
+            tend_log_format f;
+            if (tend_log_format_parse(optarg, &f))
+                return tend_usage_error("deliver", "--log-format must be text or json, not '%s'", optarg);
+            if (!a->log) a->log = tend_log_new(stderr, f, TEND_LOG_INFO);
+            break;
+        }
         case 'q': a->quiet = 1; break;
         case 'h': return tend_cmd_help(2, (char *[]){"help", "deliver", NULL});
         default: return tend_usage_error("deliver", "unknown option");
@@ -234,6 +254,7 @@ static tend_status run(deliver_args *a, tend_notify_config *cfg, PGconn *db, ten
     report r = {.verbose = a->verbose, .progress = !a->quiet && !a->verbose && isatty(STDERR_FILENO),
                 .started = tend_clock_seconds(), .st = ds};
     a->o.stop = &stop_requested;
+    r.log = a->log;
     a->o.on_attempt = on_attempt;
     a->o.ud = &r;
     tend_status st = tend_deliver_run(db, cfg, &a->o, ds, err);
@@ -256,10 +277,13 @@ int tend_cmd_deliver(int argc, char **argv) {
     deliver_args a = {.o = {.mode = TEND_DELIVER_ONCE, .concurrency = 32},
                       .co = {.playbook_dir = getenv("TEND_PLAYBOOK")}};
     int code = parse_args(argc, argv, &a);
-    if (code >= 0) return code;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    if (code < 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "tend deliver: libcurl does not initialize\n");
-        return 1;
+        code = 1;
+    }
+    if (code >= 0) {
+        tend_log_free(a.log);
+        return code;
     }
     tend_error err;
     tend_notify_config cfg = {0};
@@ -271,9 +295,15 @@ int tend_cmd_deliver(int argc, char **argv) {
     if (ran) st = run(&a, &cfg, db, &ds, &err);
     code = 0;
     if (st != TEND_OK) {
-        fprintf(stderr, "tend deliver: %s\n", err.msg);
+        if (a.log) tend_log(a.log, TEND_LOG_ERROR, "delivery failed", TEND_LOG_S("error", err.msg));
+        else fprintf(stderr, "tend deliver: %s\n", err.msg);
         code = tend_exit_code(st);
     }
+    if (ran && a.log)
+        tend_log(a.log, TEND_LOG_INFO, "delivery batch", TEND_LOG_S("tenant", a.o.tenant), TEND_LOG_I("attempts", ds.attempts),
+                 TEND_LOG_I("sent", ds.sent), TEND_LOG_I("retry", ds.retried), TEND_LOG_I("dead", ds.dead),
+                 TEND_LOG_I("held", ds.held + ds.parked), TEND_LOG_N("seconds", ds.seconds));
+    tend_log_free(a.log);
     if (ran && !a.quiet) print_totals(&ds, a.o.policy != NULL);
     if (db) PQfinish(db);
     tend_policy_free(&policy);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/isotime.h"
+#include "base/log.h"
 #include "cli/cli.h"
 #include "cli/summary.h"
 #include "store/db.h"
@@ -56,6 +57,9 @@ const char tend_help_run[] =
     "  --jobs N            evaluate with N Lua states on N threads (default 1)\n"
     "  --force             run a finished occurrence again; refused (exit 5) while\n"
     "                      a live process still works on it\n"
+    "  --log-format F      also log one line per run to stderr, text or json (JSON\n"
+    "                      Lines: ts, level, msg, tenant, run, occurrence, status,\n"
+    "                      accounts, failed, seconds, exit); ids and counts only\n"
     "  --shards N          split a new occurrence into N shards (default: about\n"
     "                      2,000 accounts each, at most 64; 1 when the playbook\n"
     "                      declares a population)\n"
@@ -110,7 +114,7 @@ static void on_result(void *ud, const char *line, size_t len) {
 }
 
 /* One tenant's occurrence: runs it and prints what happened; the exit code. */
-static int run_tenant(PGconn *const conns[3], tend_nightly_opts *o) {
+static int run_tenant(PGconn *const conns[3], tend_nightly_opts *o, tend_log *log) {
     progress p = {.summary = tend_summary_new(), .progress = isatty(STDERR_FILENO), .started = seconds()};
     o->on_result = on_result;
     o->on_result_ud = &p;
@@ -160,6 +164,20 @@ static int run_tenant(PGconn *const conns[3], tend_nightly_opts *o) {
         code = tend_exit_code(st);
         if (stop_requested && code == 1) code = EXIT_INTERRUPTED;
     }
+    if (log && st == TEND_OK)
+        tend_log(log, code == 0 ? TEND_LOG_INFO : TEND_LOG_WARN, "nightly run", TEND_LOG_S("tenant", o->tenant),
+                 TEND_LOG_I("run", ns.run_id), TEND_LOG_S("occurrence", ns.occurrence),
+                 TEND_LOG_S("status", ns.skipped ? "skipped"
+                                      : ns.busy ? "busy"
+                                      : ns.interrupted ? "interrupted"
+                                      : ns.finished ? ns.run_status : "part"),
+                 TEND_LOG_I("shards", ns.shards_done), TEND_LOG_I("takeovers", ns.takeovers),
+                 TEND_LOG_I("accounts", ns.accounts),
+                 TEND_LOG_I("failed", ns.failed), TEND_LOG_I("rejected", ns.rejected), TEND_LOG_I("outbox", ns.outbox),
+                 TEND_LOG_I("tasks", ns.tasks), TEND_LOG_N("seconds", took), TEND_LOG_I("exit", code));
+    else if (log)
+        tend_log(log, TEND_LOG_ERROR, "nightly run failed", TEND_LOG_S("tenant", o->tenant),
+                 TEND_LOG_S("error", err.msg), TEND_LOG_I("exit", code));
     tend_buf_free(&problems);
     tend_summary_free(p.summary);
     return code;
@@ -180,9 +198,12 @@ int tend_cmd_run(int argc, char **argv) {
         {"mem-limit", required_argument, NULL, 'M'}, {"eval-timeout", required_argument, NULL, 'T'},
         {"all-tenants", no_argument, NULL, 'A'},     {"allow-future", no_argument, NULL, 'F'},
         {"shards", required_argument, NULL, 'S'},    {"help", no_argument, NULL, 'h'},
+        {"log-format", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     tend_nightly_opts o = {.tenant = "default", .jobs = 1, .playbook_dir = getenv("TEND_PLAYBOOK")};
+    tend_log_format log_format = TEND_LOG_TEXT;
+    int want_log = 0;
     const char *now_text = NULL;
     int all_tenants = 0, allow_future = 0, tenant_given = 0;
     double v;
@@ -223,6 +244,11 @@ int tend_cmd_run(int argc, char **argv) {
             if (tend_parse_positive(optarg, &o.playbook.eval_timeout_ms))
                 return tend_usage_error("run", "--eval-timeout must be a number of milliseconds, not '%s'", optarg);
             break;
+        case 'L':
+            if (tend_log_format_parse(optarg, &log_format))
+                return tend_usage_error("run", "--log-format must be text or json, not '%s'", optarg);
+            want_log = 1;
+            break;
         case 'h': return tend_cmd_help(2, (char *[]){"help", "run", NULL});
         default: return tend_usage_error("run", "unknown option");
         }
@@ -260,6 +286,7 @@ int tend_cmd_run(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
+    tend_log *log = want_log ? tend_log_new(stderr, log_format, TEND_LOG_INFO) : NULL;
     tend_error err;
     tend_db_target target;
     PGconn *conns[3] = {NULL, NULL, NULL};
@@ -280,13 +307,14 @@ int tend_cmd_run(int argc, char **argv) {
             o.tenant = PQgetvalue(tenants, i, 0);
             printf("%s== tenant %s\n", i ? "\n" : "", o.tenant);
             fflush(stdout);
-            code = worse(code, run_tenant(conns, &o));
+            code = worse(code, run_tenant(conns, &o, log));
         }
     } else {
-        code = run_tenant(conns, &o);
+        code = run_tenant(conns, &o, log);
     }
     if (tenants) PQclear(tenants);
     for (int i = 0; i < 3; i++)
         if (conns[i]) PQfinish(conns[i]);
+    tend_log_free(log);
     return code;
 }

@@ -119,7 +119,10 @@ static tend_status work(PGconn *streamc, PGconn *writec, lease_keeper *k, const 
         tend_shard_claim got;
         pthread_mutex_lock(&k->mu);
         rc = tend_shard_claim_next(k->c, o->tenant, st->run_id, o->owner, k->lease, &got, &sh, err);
-        if (rc == TEND_OK && got == TEND_SHARD_CLAIMED) k->shard = sh.shard;
+        if (rc == TEND_OK && got == TEND_SHARD_CLAIMED) {
+            k->shard = sh.shard;
+            st->takeovers += sh.taken_over;
+        }
         pthread_mutex_unlock(&k->mu);
         if (rc != TEND_OK || got == TEND_SHARD_ALL_DONE) break;
         if (got == TEND_SHARD_NONE) {

@@ -55,6 +55,7 @@ typedef struct {
     char run_status[16];
     char owners[256];      /* busy: the workers that own it */
     int shards_done;       /* by this worker */
+    int takeovers;         /* shards this worker took over from a worker that was gone */
     long long run_accounts, run_failed;
     size_t accounts, evaluated, failed, rejected; /* this worker's */
     long long tasks, outbox, stage_changes;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/isotime.h"
+#include "endpoint/instrument.h"
 #include "notify/deliver.h"
 #include "notify/outbox.h"
 #include "sched/cron.h"
@@ -60,17 +61,44 @@ typedef struct {
     size_t nold;
 } server;
 
-static void say(const server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const server *s, const char *fmt, ...) {
-    if (!s->o->log) return;
-    char when[21], line[2048];
-    tend_time_format((int64_t)time(NULL), when);
+/* One log line: through the structured logger when there is one (its
+ * fields: the ids and counts of what was done), else as text on o->log. */
+static void say_fields(const server *s, tend_log_level level, const tend_log_field *f, size_t nf, const char *fmt,
+                       ...) __attribute__((format(printf, 5, 6)));
+static void say_fields(const server *s, tend_log_level level, const tend_log_field *f, size_t nf, const char *fmt,
+                       ...) {
+    if (!s->o->logger && !s->o->log) return;
+    char line[2048];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    if (s->o->logger) {
+        tend_log_emit(s->o->logger, level, line, f, nf);
+        return;
+    }
+    char when[21];
+    tend_time_format((int64_t)time(NULL), when);
     fprintf(s->o->log, "%s tend serve: %s\n", when, line);
     fflush(s->o->log);
+}
+#define say(s, ...) say_fields((s), TEND_LOG_INFO, NULL, 0, __VA_ARGS__)
+#define FIELDS(...) (const tend_log_field[]){__VA_ARGS__}, sizeof((const tend_log_field[]){__VA_ARGS__}) / sizeof(tend_log_field)
+
+/* Problems a playbook load or a run reported (one per line). */
+static void say_problems(const server *s, tend_buf *problems) {
+    if (!problems->len) return;
+    if (!s->o->logger) {
+        if (s->o->log) fputs(tend_buf_cstr(problems), s->o->log);
+        return;
+    }
+    const char *p = tend_buf_cstr(problems);
+    while (*p) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len) say_fields(s, TEND_LOG_WARN, NULL, 0, "%.*s", (int)(len > 2000 ? 2000 : len), p);
+        p += len + (end ? 1 : 0);
+    }
 }
 
 static int stopping(const server *s) { return s->o->stop && *s->o->stop; }
@@ -236,7 +264,7 @@ static tend_status load_playbook(server *s, tenant_state *ts, PGconn *c, tend_er
     rc = tend_playbook_open(dir, &s->o->playbook, &pb, &problems, err);
     if (rc == TEND_OK) rc = read_schedules(pb, &sc, &nsc, err);
     if (rc != TEND_OK) {
-        if (problems.len && s->o->log) fputs(tend_buf_cstr(&problems), s->o->log);
+        say_problems(s, &problems);
         if (pb) tend_playbook_close(pb);
         tend_buf_free(&problems);
         remove_dir(dir);
@@ -270,7 +298,7 @@ static void reload(server *s, PGconn *c) {
             say(s, "SIGHUP: tenant %s: playbook %s reloaded (%s%s)", s->ts[i].t->name, s->ts[i].t->playbook,
                 s->ts[i].digest, strcmp(before, s->ts[i].digest) ? "" : ", unchanged");
         else
-            say(s, "SIGHUP: tenant %s: the new playbook does not load, keeping the old one (%s): %s",
+            say_fields(s, TEND_LOG_WARN, NULL, 0, "SIGHUP: tenant %s: the new playbook does not load, keeping the old one (%s): %s",
                 s->ts[i].t->name, before, e.msg);
     }
 }
@@ -294,6 +322,42 @@ static void close3(conns *k) {
     memset(k, 0, sizeof *k);
 }
 
+typedef struct {
+    const tend_ops_metrics *ops;
+    const char *tenant;
+} result_sink;
+
+/* Every result line: the rules it fired, counted per rule. */
+static void on_result(void *ud, const char *line, size_t len) {
+    const result_sink *r = ud;
+    tend_instrument_result(r->ops, r->tenant, line, len);
+}
+
+static double now_seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A run as the metrics count it: status ok / failed / skipped. A worker
+ * that did part of a run counts its accounts; the run itself counts once,
+ * where it finished. */
+static void count_run(const server *s, const char *job, const char *tenant, const tend_nightly_stats *st,
+                      tend_status rc, double seconds) {
+    const tend_ops_metrics *ops = s->o->ops;
+    if (!ops) return;
+    if (rc == TEND_OK && st->skipped) {
+        tend_instrument_run(ops, job, tenant, "skipped", seconds, 0, 0);
+    } else if (rc != TEND_OK || st->finished) {
+        int ok = rc == TEND_OK && strcmp(st->run_status, "succeeded") == 0;
+        tend_instrument_run(ops, job, tenant, ok ? "ok" : "failed", seconds, rc == TEND_OK ? st->evaluated : 0,
+                            rc == TEND_OK ? st->failed : 0);
+    } else {
+        tend_metric_add(ops->accounts_evaluated, TEND_LABELS(tenant), (double)st->evaluated);
+        tend_metric_add(ops->accounts_failed, TEND_LABELS(tenant), (double)st->failed);
+    }
+}
+
 static tend_status run_occurrence(server *s, conns *k, tenant_state *ts, tend_nightly_opts *no,
                                   tend_nightly_stats *st, tend_error *err) {
     char dir[PATH_MAX], digest[80];
@@ -309,9 +373,14 @@ static tend_status run_occurrence(server *s, conns *k, tenant_state *ts, tend_ni
     no->playbook = s->o->playbook;
     no->owner = s->o->owner;
     no->stop = s->o->stop;
+    result_sink sink = {s->o->ops, ts->t->name};
+    if (s->o->ops) {
+        no->on_result = on_result;
+        no->on_result_ud = &sink;
+    }
     tend_buf problems = {0};
     tend_status rc = tend_nightly_run(k->c[0], k->c[1], k->c[2], no, st, &problems, err);
-    if (problems.len && s->o->log) fputs(tend_buf_cstr(&problems), s->o->log);
+    say_problems(s, &problems);
     tend_buf_free(&problems);
     return rc;
 }
@@ -324,7 +393,7 @@ static void *schedules_main(void *ud) {
     while (!stopping(s)) {
         tend_error err;
         if (!k.c[0] && connect3(s, &k, &err) != TEND_OK) {
-            say(s, "schedules: %s (retrying)", err.msg);
+            say_fields(s, TEND_LOG_WARN, FIELDS(TEND_LOG_S("error", err.msg)), "schedules: %s (retrying)", err.msg);
             close3(&k);
             nap(s, 2000);
             continue;
@@ -350,16 +419,39 @@ static void *schedules_main(void *ud) {
                 tend_nightly_opts no = {.schedule = sc.name, .job = sc.run, .occurrence = occ, .now = sc.next,
                                         .jobs = s->o->jobs > 0 ? s->o->jobs : 1};
                 tend_nightly_stats st;
+                memset(&st, 0, sizeof st);
+                double began = now_seconds();
                 tend_status rc = run_occurrence(s, &k, ts, &no, &st, &err);
+                count_run(s, sc.run, ts->t->name, &st, rc, now_seconds() - began);
+                for (int t = 0; t < st.takeovers; t++) tend_instrument_lease_takeover(s->o->ops);
+                if (st.takeovers)
+                    say_fields(s, TEND_LOG_WARN,
+                               FIELDS(TEND_LOG_S("tenant", ts->t->name), TEND_LOG_S("schedule", sc.name),
+                                      TEND_LOG_I("run", st.run_id), TEND_LOG_I("takeovers", st.takeovers)),
+                               "tenant %s: schedule %s: run %" PRId64 ": took over %d shard%s from a worker that was gone",
+                               ts->t->name, sc.name, st.run_id, st.takeovers, st.takeovers == 1 ? "" : "s");
                 if (rc != TEND_OK) {
-                    say(s, "tenant %s: schedule %s at %s: %s", ts->t->name, sc.name, occ, err.msg);
+                    say_fields(s, TEND_LOG_ERROR,
+                               FIELDS(TEND_LOG_S("tenant", ts->t->name), TEND_LOG_S("schedule", sc.name),
+                                      TEND_LOG_S("occurrence", occ), TEND_LOG_S("error", err.msg)),
+                               "tenant %s: schedule %s at %s: %s", ts->t->name, sc.name, occ, err.msg);
                     if (rc == TEND_EDB) close3(&k);
                 } else if (st.skipped) {
-                    say(s, "tenant %s: schedule %s at %s: already run (run %" PRId64 ")", ts->t->name, sc.name, occ,
-                        st.run_id);
+                    say_fields(s, TEND_LOG_INFO,
+                               FIELDS(TEND_LOG_S("tenant", ts->t->name), TEND_LOG_S("schedule", sc.name),
+                                      TEND_LOG_S("occurrence", occ), TEND_LOG_I("run", st.run_id)),
+                               "tenant %s: schedule %s at %s: already run (run %" PRId64 ")", ts->t->name, sc.name,
+                               occ, st.run_id);
                 } else {
-                    say(s, "tenant %s: schedule %s at %s: run %" PRId64 ": %zu accounts here%s%s", ts->t->name,
-                        sc.name, occ, st.run_id, st.accounts,
+                    say_fields(s, TEND_LOG_INFO,
+                               FIELDS(TEND_LOG_S("tenant", ts->t->name), TEND_LOG_S("schedule", sc.name),
+                                      TEND_LOG_S("occurrence", occ), TEND_LOG_I("run", st.run_id),
+                                      TEND_LOG_I("shards", st.shards_done), TEND_LOG_I("accounts", st.accounts),
+                                      TEND_LOG_I("failed", st.failed),
+                                      TEND_LOG_S("status", st.finished ? st.run_status : (st.busy ? "shared" : "part")),
+                                      TEND_LOG_N("seconds", now_seconds() - began)),
+                               "tenant %s: schedule %s at %s: run %" PRId64 ": %zu accounts here%s%s", ts->t->name,
+                               sc.name, occ, st.run_id, st.accounts,
                         st.finished ? ", run " : (st.busy ? ", the rest owned by other processes" : ""),
                         st.finished ? st.run_status : "");
                 }
@@ -380,7 +472,7 @@ static void *deliver_main(void *ud) {
     while (!stopping(s)) {
         tend_error err;
         if (!c && tend_outbox_connect(&c, &err) != TEND_OK) {
-            say(s, "deliver: %s (retrying)", err.msg);
+            say_fields(s, TEND_LOG_WARN, FIELDS(TEND_LOG_S("error", err.msg)), "deliver: %s (retrying)", err.msg);
             c = NULL;
             nap(s, 2000);
             continue;
@@ -389,19 +481,26 @@ static void *deliver_main(void *ud) {
         for (size_t t = 0; t < s->n && !stopping(s); t++) {
             tenant_state *ts = &s->ts[t];
             tend_deliver_opts o = {.mode = TEND_DELIVER_UNTIL_EMPTY, .concurrency = 32, .tenant = ts->t->name,
-                                   .stop = s->o->stop, .policy = ts->has_policy ? &ts->policy : NULL};
+                                   .stop = s->o->stop, .policy = ts->has_policy ? &ts->policy : NULL,
+                                   .on_attempt = s->o->ops ? tend_instrument_on_attempt : NULL,
+                                   .ud = (void *)s->o->ops};
             tend_deliver_stats ds;
             /* Each run prepares its statements anew on the connection. */
             PQclear(PQexec(c, "DEALLOCATE ALL"));
             if (tend_deliver_run(c, &ts->cfg, &o, &ds, &err) != TEND_OK) {
-                say(s, "deliver: tenant %s: %s", ts->t->name, err.msg);
+                say_fields(s, TEND_LOG_ERROR, FIELDS(TEND_LOG_S("tenant", ts->t->name), TEND_LOG_S("error", err.msg)),
+                           "deliver: tenant %s: %s", ts->t->name, err.msg);
                 PQfinish(c);
                 c = NULL;
                 break;
             }
             if (ds.attempts)
-                say(s, "deliver: tenant %s: %lld sent, %lld to retry, %lld dead-lettered", ts->t->name, ds.sent,
-                    ds.retried, ds.dead);
+                say_fields(s, TEND_LOG_INFO,
+                           FIELDS(TEND_LOG_S("tenant", ts->t->name), TEND_LOG_I("attempts", ds.attempts),
+                                  TEND_LOG_I("sent", ds.sent), TEND_LOG_I("retry", ds.retried),
+                                  TEND_LOG_I("dead", ds.dead)),
+                           "deliver: tenant %s: %lld sent, %lld to retry, %lld dead-lettered", ts->t->name, ds.sent,
+                           ds.retried, ds.dead);
             sent += ds.attempts;
         }
         if (!sent) nap(s, 500);
@@ -428,7 +527,8 @@ static tend_status wake(server *s, conns *k, tenant_state *ts, int *claimed, ten
                                   "FROM (SELECT tenant, account_id FROM account_wakeups WHERE tenant = $1 "
                                   "      AND (claimed_until IS NULL OR claimed_until < now()) ORDER BY woken_at "
                                   "      LIMIT $3::int FOR UPDATE SKIP LOCKED) x "
-                                  "WHERE w.tenant = x.tenant AND w.account_id = x.account_id RETURNING w.account_id",
+                                  "WHERE w.tenant = x.tenant AND w.account_id = x.account_id "
+                                  "RETURNING w.account_id, extract(epoch FROM w.woken_at)::float8",
                                   3, p, &r, err);
     if (rc != TEND_OK) return rc;
     int n = PQntuples(r);
@@ -439,6 +539,12 @@ static tend_status wake(server *s, conns *k, tenant_state *ts, int *claimed, ten
     }
     tend_buf ids = {0};
     tend_runs_text_array(r, 0, &ids);
+    /* The earliest wakeup of the batch: its event's wait for the outbox. */
+    double woken = 0;
+    for (int i = 0; i < n; i++) {
+        double w = strtod(PQgetvalue(r, i, 1), NULL);
+        if (i == 0 || w < woken) woken = w;
+    }
     PQclear(r);
     /* Each batch is an occurrence of its own, named by the instant. */
     struct timeval tv;
@@ -450,7 +556,11 @@ static tend_status wake(server *s, conns *k, tenant_state *ts, int *claimed, ten
     tend_nightly_opts no = {.schedule = "events", .job = "events", .occurrence = occ, .now = (int64_t)tv.tv_sec + 1,
                             .accounts = tend_buf_cstr(&ids), .live = 1, .shards = 1, .jobs = 1};
     tend_nightly_stats st;
+    memset(&st, 0, sizeof st);
+    double began = now_seconds();
     rc = run_occurrence(s, k, ts, &no, &st, err);
+    count_run(s, "events", ts->t->name, &st, rc, now_seconds() - began);
+    if (rc == TEND_OK && st.outbox > 0) tend_instrument_event_to_outbox(s->o->ops, woken, now_seconds());
     const char *q[3] = {ts->t->name, s->o->owner, tend_buf_cstr(&ids)};
     tend_error e2;
     if (rc == TEND_OK && !st.interrupted) {
@@ -466,8 +576,12 @@ static tend_status wake(server *s, conns *k, tenant_state *ts, int *claimed, ten
             *err = e2;
             rc = rc2;
         }
-        say(s, "tenant %s: %d woken account%s evaluated (run %" PRId64 "): %lld outbox rows, %lld tasks",
-            ts->t->name, n, n == 1 ? "" : "s", st.run_id, st.outbox, st.tasks);
+        say_fields(s, TEND_LOG_INFO,
+                   FIELDS(TEND_LOG_S("tenant", ts->t->name), TEND_LOG_I("run", st.run_id), TEND_LOG_I("accounts", n),
+                          TEND_LOG_I("failed", st.failed), TEND_LOG_I("outbox", st.outbox),
+                          TEND_LOG_I("tasks", st.tasks), TEND_LOG_N("seconds", now_seconds() - began)),
+                   "tenant %s: %d woken account%s evaluated (run %" PRId64 "): %lld outbox rows, %lld tasks",
+                   ts->t->name, n, n == 1 ? "" : "s", st.run_id, st.outbox, st.tasks);
     } else {
         (void)tend_db_exec(c, "serve: woken accounts given back",
                            "UPDATE account_wakeups SET claimed_by = NULL, claimed_until = NULL "
@@ -509,7 +623,7 @@ static void events_loop(server *s) {
         if (!listen) {
             if (tend_db_connect(s->db, &listen, &err) != TEND_OK ||
                 tend_db_exec(listen, "serve: LISTEN", "LISTEN tend_events", 0, NULL, NULL, &err) != TEND_OK) {
-                say(s, "events: %s (retrying)", err.msg);
+                say_fields(s, TEND_LOG_WARN, FIELDS(TEND_LOG_S("error", err.msg)), "events: %s (retrying)", err.msg);
                 if (listen) PQfinish(listen);
                 listen = NULL;
                 nap(s, 2000);
@@ -517,7 +631,7 @@ static void events_loop(server *s) {
             }
         }
         if (!k.c[0] && connect3(s, &k, &err) != TEND_OK) {
-            say(s, "events: %s (retrying)", err.msg);
+            say_fields(s, TEND_LOG_WARN, FIELDS(TEND_LOG_S("error", err.msg)), "events: %s (retrying)", err.msg);
             close3(&k);
             nap(s, 2000);
             continue;
@@ -526,7 +640,8 @@ static void events_loop(server *s) {
         for (size_t t = 0; t < s->n && !stopping(s); t++) {
             int claimed;
             if (wake(s, &k, &s->ts[t], &claimed, &err) != TEND_OK) {
-                say(s, "events: tenant %s: %s", s->ts[t].t->name, err.msg);
+                say_fields(s, TEND_LOG_ERROR, FIELDS(TEND_LOG_S("tenant", s->ts[t].t->name), TEND_LOG_S("error", err.msg)),
+                           "events: tenant %s: %s", s->ts[t].t->name, err.msg);
                 close3(&k);
                 PQfinish(listen);
                 listen = NULL;
@@ -568,7 +683,7 @@ tend_status tend_serve_run(const tend_db_target *db, const tend_serve_opts *o, t
             ts->cfg_loaded = rc == TEND_OK;
             tend_buf problems = {0};
             if (rc == TEND_OK) rc = tend_policy_load(ts->dir, &ts->policy, &ts->has_policy, &problems, err);
-            if (problems.len && o->log) fputs(tend_buf_cstr(&problems), o->log);
+            say_problems(&s, &problems);
             tend_buf_free(&problems);
         }
     }

@@ -22,6 +22,8 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "base/log.h"
+#include "base/metrics.h"
 #include "base/status.h"
 #include "eval/playbook.h"
 #include "store/db.h"
@@ -41,7 +43,11 @@ typedef struct {
     const char *data_dir;  /* $TEND_HOME: playbook copies, the file connector */
     double poll_seconds;   /* the events fallback when no NOTIFY comes (default 1) */
     int jobs;              /* Lua states for scheduled runs (default 1) */
-    FILE *log;             /* one line per thing done (stderr) */
+    FILE *log;             /* one line per thing done (stderr), when logger is NULL */
+    tend_log *logger;      /* structured lines (base/log.h) instead of log */
+    /* Where runs, accounts, rule fires, event-to-outbox latency and
+     * deliveries are counted (endpoint/instrument.h). May be NULL. */
+    const tend_ops_metrics *ops;
     /* 1: stop claiming, finish or give back, return. Set by a handler. */
     const volatile sig_atomic_t *stop;
     /* Set by SIGHUP: reload the playbooks (cleared when done). */

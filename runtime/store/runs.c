@@ -136,7 +136,8 @@ tend_status tend_shard_claim_next(PGconn *c, const char *tenant, int64_t run, co
      * first whose lock we get (its owner, if any, is gone) is ours. */
     if (rc == TEND_OK)
         rc = tend_db_exec(c, "runs: claiming a shard",
-                          "SELECT shard, hash_lo, hash_hi, lock_key, attempts, lease_until < now() FROM shard_leases "
+                          "SELECT shard, hash_lo, hash_hi, lock_key, attempts, lease_until < now(), status = 'running' "
+                          "FROM shard_leases "
                           "WHERE tenant = $1 AND run_id = $2::bigint AND status <> 'done' "
                           "ORDER BY shard FOR UPDATE SKIP LOCKED",
                           2, p, &r, err);
@@ -168,6 +169,7 @@ tend_status tend_shard_claim_next(PGconn *c, const char *tenant, int64_t run, co
         sh->hash_hi = strtoll(PQgetvalue(r, i, 2), NULL, 10);
         snprintf(sh->lock_key, sizeof sh->lock_key, "%s", PQgetvalue(r, i, 3));
         sh->attempts = atoi(PQgetvalue(r, i, 4)) + 1;
+        sh->taken_over = PQgetvalue(r, i, 6)[0] == 't';
     }
     if (r) PQclear(r);
     if (rc == TEND_OK && got) {

@@ -62,6 +62,7 @@ typedef struct {
     int64_t hash_lo, hash_hi; /* hashtext(id) in [lo, hi) */
     char lock_key[16];
     int attempts;
+    int taken_over; /* it was running under a worker that is gone (a lease takeover) */
 } tend_shard;
 
 typedef enum {

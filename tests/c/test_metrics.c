@@ -65,15 +65,15 @@ int main(void) {
     CHECK(tend_metric_observe(h, NULL, 0.05) == 0);
     CHECK(tend_metric_observe(h, NULL, 0.5) == 0);
     CHECK(tend_metric_observe(h, NULL, 5) == 0);
-    CHECK(tend_metric_value(c, TEND_LABELS("webhook", "sent")) == 2);
-    CHECK(tend_metric_value(h, NULL) == 3);
+    CHECK(tend_metric_get(c, TEND_LABELS("webhook", "sent")) == 2);
+    CHECK(tend_metric_get(h, NULL) == 3);
 
     /* concurrent adds lose nothing */
     shared = c;
     pthread_t t[4];
     for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, hammer, NULL);
     for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
-    CHECK(tend_metric_value(c, TEND_LABELS("webhook", "sent")) == 40002);
+    CHECK(tend_metric_get(c, TEND_LABELS("webhook", "sent")) == 40002);
 
     tend_metrics_on_expose(m, collect, g);
     tend_metric_set(g, TEND_LABELS("dead"), 1);

@@ -21,7 +21,7 @@ N=$(q "select count(*) from accounts where tenant = 'big'")
 D=2026-11-20
 for i in 1 2 3; do
   "$TEND" run nightly --tenant big --playbook scripts/default --now ${D}T02:00:00Z --shards 12 \
-    >"$tmp/w$i.out" 2>&1 &
+    --log-format json >"$tmp/w$i.out" 2>&1 &
   pids+=($!)
 done
 victim=${pids[1]}
@@ -49,4 +49,7 @@ dup=$(q "select count(*) from (select dedupe_key from outbox group by 1 having c
 [ "$(q "select count(*) from pg_locks where locktype = 'advisory' and classid = 1952804467")" = 0 ] || fail "a shard lock held"
 finishers=$(grep -l "succeeded: $N accounts" "$tmp/w1.out" "$tmp/w3.out" | wc -l)
 [ "$finishers" = 1 ] || fail "$finishers workers say they finished the run"
+# Their log lines count the shard taken over from the killed worker.
+took=$(cat "$tmp/w1.out" "$tmp/w3.out" | grep -o '"takeovers":[0-9]*' | awk -F: '{n += $2} END {print n + 0}')
+[ "$took" = 1 ] || fail "the survivors' logs count $took takeovers, want 1: $(grep -h nightly "$tmp/w1.out" "$tmp/w3.out")"
 echo "shards: 3 workers, one killed in shard $shard: $N accounts, one evaluation each"
