@@ -21,7 +21,10 @@
  * A type implements exactly one of the two. Both must be idempotent per
  * message id: after a crash the same message (same `id`) may come again.
  *
- * Threads: all calls come from the one delivery thread. Errors are values:
+ * Threads: all calls come from the one delivery thread. A plugin's calls
+ * run under a deadline (the connector's timeout): one that overruns it,
+ * crashes, or outlasts a stop request ends the process, and the row it was
+ * on counts the attempt (README.md: Containment). Errors are values:
  * a function that fails writes one line into err (never a secret) and
  * returns -1.
  */
