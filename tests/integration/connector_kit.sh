@@ -33,6 +33,32 @@ out=$(TEND_CONNECTOR_PATH=$work "$prefix/bin/tend" connectors list) || fail "con
 grep -Eq "^bearer +$abi +$work/bearer.so\$" <<<"$out" || fail "connectors list: $out"
 grep -Eq "^webhook +$abi +built-in\$" <<<"$out" || fail "connectors list, built-ins: $out"
 
+# ABI compatibility: a plugin that answers only ABI 2 (its entry returns
+# NULL for 3) still loads, listed as 2; one that speaks only ABI 1 is refused
+# with the range this tend serves.
+old() { # NAME ABI
+  cat >"$work/$1.c" <<C
+#include "connector.h"
+static int cf(const tend_connector_host *h, const char *i, const char *c, void **s, char *e, unsigned long n) {
+  (void)h, (void)i, (void)c, (void)e, (void)n; *s = 0; return 0; }
+static int pr(void *s, const tend_message *m, tend_request *r, char *e, unsigned long n) {
+  (void)s, (void)m, (void)r, (void)e, (void)n; return -1; }
+static void fr(void *s) { (void)s; }
+static const tend_connector_type t = {.abi = $2, .name = "$1", .configure = cf, .prepare = pr, .free = fr};
+const tend_connector_type *tend_connector_entry(int abi) { return abi == $2 ? &t : 0; }
+C
+  cc -shared -fPIC -Wall -Werror $(pkg-config --cflags tend-connector) -o "$work/abi/$1.so" "$work/$1.c" ||
+    fail "building $1"
+}
+mkdir -p "$work/abi"
+old abi_two 2
+out=$(TEND_CONNECTOR_PATH=$work/abi "$prefix/bin/tend" connectors list) || fail "an ABI 2 plugin: $out"
+grep -Eq "^abi_two +2 +$work/abi/abi_two.so\$" <<<"$out" || fail "an ABI 2 plugin: $out"
+old abi_one 1
+TEND_CONNECTOR_PATH=$work/abi "$prefix/bin/tend" connectors list >/dev/null 2>"$work/err" && fail "an ABI 1 plugin loaded"
+grep -q "abi_one.so speaks no connector ABI this tend serves (2 to $abi)" "$work/err" ||
+  fail "an ABI 1 plugin: $(cat "$work/err")"
+
 # A stray .so (not a plugin) is an error naming it.
 printf 'not an ELF file\n' >"$work/stray.so"
 TEND_CONNECTOR_PATH=$work "$prefix/bin/tend" connectors list >/dev/null 2>"$work/err"
