@@ -28,6 +28,7 @@ int tend_cmd_explain(int argc, char **argv);
 int tend_cmd_status(int argc, char **argv);
 int tend_cmd_deliver(int argc, char **argv);
 int tend_cmd_outbox(int argc, char **argv);
+int tend_cmd_connectors(int argc, char **argv);
 int tend_cmd_cron(int argc, char **argv);
 int tend_cmd_endpoint(int argc, char **argv);
 int tend_cmd_serve(int argc, char **argv);
@@ -37,7 +38,7 @@ int tend_cmd_help(int argc, char **argv);
  * cmd_<name>.c, named in the command table (cmd_help.c). */
 extern const char tend_help_eval[], tend_help_check[], tend_help_test[], tend_help_db[];
 extern const char tend_help_ingest[], tend_help_run[], tend_help_explain[], tend_help_status[];
-extern const char tend_help_deliver[], tend_help_outbox[], tend_help_cron[],
+extern const char tend_help_deliver[], tend_help_outbox[], tend_help_cron[], tend_help_connectors[],
     tend_help_endpoint[], tend_help_serve[];
 
 /* Prints "tend <cmd>: message" and a hint to stderr; returns 2. */

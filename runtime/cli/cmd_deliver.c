@@ -86,9 +86,18 @@ const char tend_help_deliver[] =
     "SIGINT/SIGTERM: stop claiming, finish what is in flight, record it, give\n"
     "back claimed rows not sent yet, exit.\n"
     "\n"
+    "Connector plugins (TEND_CONNECTOR_PATH) are contained: each callback runs\n"
+    "under its connector's timeout; one that crashes, overruns it, or is still\n"
+    "running a second after SIGTERM ends the run (exit 70) with a line naming the\n"
+    "connector, its plugin and the outbox row. The row's attempt counts; rows\n"
+    "left unfinished are retried one at a time when their lease runs out, and a\n"
+    "row past its schedule is dead-lettered \"connector crashed\" without calling\n"
+    "the connector again.\n"
+    "\n"
     "Exit: 0 done (failed deliveries are retried or dead-lettered, not errors);\n"
     "2 usage; 3 connector settings, schema, or a playbook that does not load (or whose\n"
-    "quiet hours name a time zone the database does not know); 4 database unavailable.\n";
+    "quiet hours name a time zone the database does not know); 4 database unavailable;\n"
+    "70 a connector plugin crashed, hung, or outlasted a stop.\n";
 
 static volatile sig_atomic_t stop_requested;
 

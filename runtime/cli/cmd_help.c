@@ -21,6 +21,8 @@ const tend_command tend_commands[] = {
     {"deliver", tend_cmd_deliver, "send the outbox through its connectors (once, for cron)", tend_help_deliver},
     {"outbox", tend_cmd_outbox, "inspect and replay notifications: list, show, dead, retry, enable",
      tend_help_outbox},
+    {"connectors", tend_cmd_connectors, "the connector types known: built-ins and plugins, their ABI, from where",
+     tend_help_connectors},
     {"cron", tend_cmd_cron, "a cron expression's next occurrences in a time zone", tend_help_cron},
     {"serve", tend_cmd_serve, "the long-running process: schedules, events within a second, delivery",
      tend_help_serve},

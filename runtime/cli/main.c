@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "connectors/connector.h"
 
 int main(int argc, char **argv) {
     if (argc < 2) {
@@ -12,7 +13,7 @@ int main(int argc, char **argv) {
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
-        printf("tend %s\n", TEND_VERSION);
+        printf("tend %s (connector ABI %d)\n", TEND_VERSION, TEND_CONNECTOR_ABI);
         return 0;
     }
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return tend_cmd_help(argc - 1, argv + 1);

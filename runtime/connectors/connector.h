@@ -21,7 +21,10 @@
  * A type implements exactly one of the two. Both must be idempotent per
  * message id: after a crash the same message (same `id`) may come again.
  *
- * Threads: all calls come from the one delivery thread. Errors are values:
+ * Threads: all calls come from the one delivery thread. A plugin's calls
+ * run under a deadline (the connector's timeout): one that overruns it,
+ * crashes, or outlasts a stop request ends the process, and the row it was
+ * on counts the attempt (README.md: Containment). Errors are values:
  * a function that fails writes one line into err (never a secret) and
  * returns -1.
  */
@@ -31,6 +34,12 @@
 #include <stddef.h>
 
 #define TEND_CONNECTOR_ABI 3 /* 2: tend_connector_type gained sync(); 3: the host gained url() */
+/* The oldest ABI the host still serves: tend_connector_entry(abi) is asked
+ * for TEND_CONNECTOR_ABI first, then each older one down to this, and the
+ * first type returned is used (its `abi` must be the one asked for). A
+ * plugin that answers only its own ABI keeps loading after additions to
+ * the end of the host's table; one built for ABI 2 must not call url(). */
+#define TEND_CONNECTOR_ABI_OLDEST 2
 
 /* One notification, as the delivery loop hands it to a connector. Strings
  * are NUL-terminated and live until the call returns. */

@@ -54,10 +54,22 @@ static tend_status load_plugin(tend_connector_registry *r, const char *file, ten
     *(void **)&entry = dlsym(h, TEND_CONNECTOR_ENTRY);
     if (!entry)
         return tend_fail(err, TEND_EPLAYBOOK, "connector plugin %s has no %s function", file, TEND_CONNECTOR_ENTRY);
-    const tend_connector_type *t = entry(TEND_CONNECTOR_ABI);
-    if (!t || t->abi != TEND_CONNECTOR_ABI)
-        return tend_fail(err, TEND_EPLAYBOOK, "connector plugin %s does not speak connector ABI %d", file,
-                         TEND_CONNECTOR_ABI);
+    /* The newest ABI the plugin speaks, down to the oldest this host still
+     * serves (later ABIs only added to the end of the host's table). */
+    const tend_connector_type *t = NULL;
+    int abi = TEND_CONNECTOR_ABI;
+    for (; abi >= TEND_CONNECTOR_ABI_OLDEST && !t; abi--) t = entry(abi);
+    abi++;
+    if (!t)
+        return tend_fail(err, TEND_EPLAYBOOK,
+                         "connector plugin %s speaks no connector ABI this tend serves (%d to %d): rebuild it "
+                         "against this tend's connector.h",
+                         file, TEND_CONNECTOR_ABI_OLDEST, TEND_CONNECTOR_ABI);
+    if (t->abi != abi)
+        return tend_fail(err, TEND_EPLAYBOOK,
+                         "connector plugin %s was asked for connector ABI %d and answered with a type of ABI %d "
+                         "(this tend serves %d to %d)",
+                         file, abi, t->abi, TEND_CONNECTOR_ABI_OLDEST, TEND_CONNECTOR_ABI);
     return add(r, t, file, err);
 }
 

@@ -164,6 +164,7 @@ static tend_status add_instance(tend_notify_config *c, const char *name, json_t 
     memset(in, 0, sizeof *in);
     in->name = tend_strdup(name);
     in->type = e->type;
+    in->origin = e->origin;
     c->ninst++;
     char why[512] = "";
     tend_error common;

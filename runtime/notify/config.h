@@ -39,6 +39,7 @@
 typedef struct {
     char *name;
     const tend_connector_type *type;
+    const char *origin; /* "built-in" or the plugin's path (the registry's) */
     void *state;
     tend_retry_policy retry;
     long timeout_ms;

@@ -13,6 +13,7 @@
 #include "base/alloc.h"
 #include "base/isotime.h"
 #include "connectors/host.h"
+#include "notify/guard.h"
 #include "notify/message.h"
 
 #define EXCERPT 512         /* bytes of an answer kept in deliveries.response */
@@ -84,7 +85,17 @@ typedef struct {
     long long answered_at_rate;
     tend_outbox_row *rows;   /* a claim's rows, before they are queued */
     size_t nrows;
+    int guarded;             /* plugin callbacks run under deadlines (guard.h) */
+    /* Orphans: rows whose last attempt never ended (its deliverer died or
+     * hung in a connector). Each is claimed alone when nothing else is in
+     * flight, and runs alone until recorded, so a row that kills its
+     * connector costs only its own attempts, not its neighbours'. */
+    double next_orphans;     /* no orphan claim before this */
+    int orphan_claim;        /* the claim in flight is one */
+    int alone;               /* an orphan is queued, in flight or being recorded */
 } loop;
+
+#define ORPHAN_CHECK 5 /* seconds between looks for orphans when none was found */
 
 static double uniform(loop *l) { /* xorshift64*, for jitter */
     l->rng ^= l->rng >> 12;
@@ -125,6 +136,24 @@ double tend_deliver_max_timeout(const tend_notify_config *cfg) {
     for (size_t i = 0; i < cfg->ninst; i++) /* local connectors (send) have no timeout */
         if (cfg->inst[i].type->prepare && cfg->inst[i].timeout_ms > ms) ms = cfg->inst[i].timeout_ms;
     return (double)ms / 1000.0;
+}
+
+/* ---- plugin calls ------------------------------------------------------------------- */
+
+/* A plugin's callback runs under a deadline (guard.h): its connector's
+ * timeout, at least a second. Built-ins are trusted and not guarded. */
+static void guard_begin(const loop *l, tend_guard_call *g, const tend_connector_instance *in, const char *callback,
+                        long long outbox_id) {
+    g->callback = NULL;
+    if (!l->guarded || !in->origin || !strcmp(in->origin, "built-in")) return;
+    double deadline = (double)in->timeout_ms / 1000.0;
+    *g = (tend_guard_call){.instance = in->name, .origin = in->origin, .callback = callback,
+                           .outbox_id = outbox_id, .deadline_s = deadline < 1 ? 1 : deadline, .stop = l->o->stop};
+    tend_guard_begin(g);
+}
+
+static void guard_end(const tend_guard_call *g) {
+    if (g->callback) tend_guard_end();
 }
 
 /* ---- finished attempts -------------------------------------------------------------- */
@@ -296,7 +325,7 @@ static int drop_header(tend_request *r, const char *name_colon) {
     return 0;
 }
 
-static int setup(slot *s, const tend_message *m, char *why, size_t cap) {
+static int setup(const loop *l, slot *s, const tend_message *m, char *why, size_t cap) {
     tend_request *r = &s->req;
     CURL *e = s->easy;
     curl_easy_reset(e);
@@ -333,8 +362,12 @@ static int setup(slot *s, const tend_message *m, char *why, size_t cap) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body.len ? r->body.data : "");
         if (strcmp(r->method, "POST")) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
     }
-    if (s->inst->type->setup_curl && s->inst->type->setup_curl(s->inst->state, m, e, why, cap) != 0) return -1;
-    return 0;
+    if (!s->inst->type->setup_curl) return 0;
+    tend_guard_call g;
+    guard_begin(l, &g, s->inst, "setup_curl", s->row.id);
+    int rc = s->inst->type->setup_curl(s->inst->state, m, e, why, cap);
+    guard_end(&g);
+    return rc != 0 ? -1 : 0;
 }
 
 /* Starts one claimed row: routes it, then sends it inline (send) or adds
@@ -356,6 +389,21 @@ static void start(loop *l, tend_outbox_row *row) {
         f->a.connector = in->name;
         return;
     }
+    /* Attempts are counted when claimed, before the connector runs; a last
+     * attempt ends the row when recorded. A row past its schedule's last
+     * attempt therefore never had its attempts recorded: the connector (or
+     * the process) died or hung on it each time. Do not call it again. */
+    if (row->attempt > row->round_start + in->retry.n) {
+        finished *f = finish(l, row);
+        f->a.connector = in->name;
+        tend_verdict v = {.kind = TEND_FAILED, .retry_after = -1};
+        snprintf(v.error, sizeof v.error,
+                 "connector crashed: '%.60s' never finished attempts %d to %d of this row (the process died or "
+                 "hung); not called again",
+                 in->name, f->row.round_start + 1, f->row.attempt - 1);
+        decide(l, f, in, &v);
+        return;
+    }
     slot *s = NULL;
     for (int i = 0; i < l->nslots && !s; i++)
         if (!l->slots[i].busy) s = &l->slots[i];
@@ -372,7 +420,10 @@ static void start(loop *l, tend_outbox_row *row) {
     if (in->type->send) {
         tend_verdict v = {.kind = TEND_RETRY, .retry_after = -1};
         double t0 = tend_clock_seconds();
+        tend_guard_call g;
+        guard_begin(l, &g, in, "send", s->row.id);
         in->type->send(in->state, &m, &v);
+        guard_end(&g);
         finished *f = finish(l, &s->row);
         f->a.connector = in->name;
         f->a.latency_ms = (long)((tend_clock_seconds() - t0) * 1000 + 0.5);
@@ -387,11 +438,14 @@ static void start(loop *l, tend_outbox_row *row) {
     s->answer.len = 0;
     s->headers.len = 0;
     s->curl_error[0] = 0;
+    tend_guard_call g;
+    guard_begin(l, &g, in, "prepare", s->row.id);
     int rc = in->type->prepare(in->state, &m, &s->req, why, sizeof why);
+    guard_end(&g);
     int never = rc == TEND_PREPARE_FAILED; /* cannot be built: dead-letter it, no retry helps */
     if (rc == 0 && s->req.bad) rc = -1, snprintf(why, sizeof why, "%s", s->req.why);
     if (rc == 0 && !s->easy && !(s->easy = curl_easy_init())) rc = -1, snprintf(why, sizeof why, "out of memory");
-    if (rc == 0) rc = setup(s, &m, why, sizeof why);
+    if (rc == 0) rc = setup(l, s, &m, why, sizeof why);
     if (rc == 0 && curl_multi_add_handle(l->multi, s->easy) != CURLM_OK)
         rc = -1, snprintf(why, sizeof why, "libcurl refused the request");
     if (rc != 0) {
@@ -442,8 +496,14 @@ static void completed(loop *l, CURLMsg *msg) {
     tend_verdict v = {.kind = TEND_RETRY, .retry_after = -1};
     tend_message m;
     message_of(s, &m);
-    if (s->inst->type->classify) s->inst->type->classify(s->inst->state, &m, &resp, &v);
-    else tend_classify_http(&resp, &v);
+    if (s->inst->type->classify) {
+        tend_guard_call g;
+        guard_begin(l, &g, s->inst, "classify", s->row.id);
+        s->inst->type->classify(s->inst->state, &m, &resp, &v);
+        guard_end(&g);
+    } else {
+        tend_classify_http(&resp, &v);
+    }
     tend_connector_instance *in = s->inst;
     finished *f = finish(l, &s->row);
     f->a.connector = in->name;
@@ -508,7 +568,11 @@ static void sync_local(loop *l) {
         tend_connector_instance *in = &l->cfg->inst[i];
         tend_verdict v = {.kind = TEND_RETRY, .retry_after = -1};
         char why[200] = "";
-        if (in->type->sync(in->state, why, sizeof why) == 0) why[0] = 0;
+        tend_guard_call g;
+        guard_begin(l, &g, in, "sync", -1);
+        int synced = in->type->sync(in->state, why, sizeof why);
+        guard_end(&g);
+        if (synced == 0) why[0] = 0;
         else snprintf(v.error, sizeof v.error, "%s", why[0] ? why : "sync failed");
         for (size_t k = 0; k < l->ndone; k++) {
             finished *f = &l->done[k];
@@ -578,6 +642,9 @@ static tend_status open_loop(loop *l, PGconn *c, tend_notify_config *cfg, const 
     l->slots = tend_calloc((size_t)l->nslots, sizeof *l->slots);
     l->to_sync = tend_calloc(cfg->ninst + 1, 1);
     l->multi = tend_alloc_check(curl_multi_init());
+    for (size_t i = 0; i < cfg->ninst && !l->guarded; i++)
+        if (cfg->inst[i].origin && strcmp(cfg->inst[i].origin, "built-in"))
+            l->guarded = tend_guard_open() == 0;
     curl_multi_setopt(l->multi, CURLMOPT_MAXCONNECTS, (long)l->nslots * 2);
     return TEND_OK;
 }
@@ -596,6 +663,12 @@ static tend_status take_claim(loop *l, PGresult *r, tend_error *err) {
     if (rc != TEND_OK) return rc;
     l->claimed += (long long)got;
     enqueue(l, l->rows, l->nrows, l->db_since);
+    if (l->orphan_claim) { /* none left: the ordinary claims go on */
+        l->orphan_claim = 0;
+        if (got == 0) l->next_orphans = tend_clock_seconds() + ORPHAN_CHECK;
+        else l->alone = 1;
+        return TEND_OK;
+    }
     if (o->mode == TEND_DELIVER_ONCE && o->limit > 0 && l->claimed >= o->limit) l->claiming = 0;
     if (got > 0) return TEND_OK;
     if (o->mode == TEND_DELIVER_ONCE) {
@@ -659,15 +732,20 @@ static tend_status next_statement(loop *l, tend_error *err) {
     int low = q < l->nslots - l->inflight || (want > l->nslots && q < want / 2);
     int need = l->claiming && want > 0 && low &&
                (t >= l->next_claim || (all_quiet(l) && o->mode == TEND_DELIVER_UNTIL_EMPTY));
+    if (l->alone && all_quiet(l)) l->alone = 0; /* the orphan's attempt is recorded */
+    if (l->alone) need = 0;
     tend_status rc = TEND_OK;
     if (l->nrelease > 0) {
         rc = release_send(l, err);
+    } else if (l->claiming && !l->alone && all_quiet(l) && t >= l->next_orphans) {
+        rc = tend_outbox_claim_send(l->db, l->worker, 1, l->lease, l->cutoff, o->tenant, 1, err);
+        if (rc == TEND_OK) l->dbs = DB_CLAIM, l->db_since = t, l->orphan_claim = 1;
     } else if (need) { /* first, so the slots never wait for rows */
         if (t - l->disabled_at > DISABLED_REFRESH) {
             if ((rc = refresh_disabled(l, err)) != TEND_OK) return rc;
             l->disabled_at = t;
         }
-        rc = tend_outbox_claim_send(l->db, l->worker, want - q, l->lease, l->cutoff, o->tenant, err);
+        rc = tend_outbox_claim_send(l->db, l->worker, want - q, l->lease, l->cutoff, o->tenant, 0, err);
         if (rc == TEND_OK) l->dbs = DB_CLAIM, l->db_since = t;
     } else if (l->ndone > 0 && ((int)l->ndone >= want / 2 || t - l->done_since > 0.02 || quiet_but_done(l))) {
         /* in batches: a statement costs about as much as many rows */
@@ -758,6 +836,7 @@ static void close_loop(loop *l) {
     free(l->slots);
     free(l->rows);
     if (l->multi) curl_multi_cleanup(l->multi);
+    if (l->guarded) tend_guard_close();
 }
 
 tend_status tend_deliver_run(PGconn *c, tend_notify_config *cfg, const tend_deliver_opts *o, tend_deliver_stats *st,

@@ -22,6 +22,7 @@ static const char CLAIM[] =
     "  SELECT ctid FROM outbox"
     "   WHERE status = 'pending' AND next_attempt_at <= LEAST(now(), $4::timestamptz)"
     "     AND ($5::text IS NULL OR tenant = $5::text)"
+    "     AND ($6::boolean IS NULL OR (lease_owner IS NOT NULL) = $6::boolean)"
     "   ORDER BY next_attempt_at LIMIT $1::int FOR UPDATE SKIP LOCKED),"
     " claimed AS ("
     "  UPDATE outbox o SET lease_owner = $2::text, lease_until = now() + make_interval(secs => $3::float8),"
@@ -202,12 +203,12 @@ static char *dup_or_null(const PGresult *r, int row, int col) {
 }
 
 tend_status tend_outbox_claim_send(PGconn *c, const char *worker, int n, double lease_s, const char *cutoff,
-                                   const char *tenant, tend_error *err) {
+                                   const char *tenant, int orphans, tend_error *err) {
     char nbuf[16], lbuf[32];
     snprintf(nbuf, sizeof nbuf, "%d", n);
     snprintf(lbuf, sizeof lbuf, "%.3f", lease_s);
-    const char *p[5] = {nbuf, worker, lbuf, cutoff, tenant};
-    if (!PQsendQueryPrepared(c, "tend_claim", 5, p, NULL, NULL, 0)) return db_fail(c, NULL, "claim", err);
+    const char *p[6] = {nbuf, worker, lbuf, cutoff, tenant, orphans < 0 ? NULL : orphans ? "true" : "false"};
+    if (!PQsendQueryPrepared(c, "tend_claim", 6, p, NULL, NULL, 0)) return db_fail(c, NULL, "claim", err);
     return TEND_OK;
 }
 
@@ -268,7 +269,7 @@ tend_status tend_outbox_wait(PGconn *c, PGresult **out, tend_error *err) {
 tend_status tend_outbox_claim(PGconn *c, const char *worker, int n, double lease_s, const char *cutoff,
                               const char *tenant, tend_outbox_row **rows, size_t *nrows, tend_error *err) {
     PGresult *r = NULL; /* set when rc is TEND_OK; GCC -O2 cannot tell */
-    tend_status rc = tend_outbox_claim_send(c, worker, n, lease_s, cutoff, tenant, err);
+    tend_status rc = tend_outbox_claim_send(c, worker, n, lease_s, cutoff, tenant, -1, err);
     if (rc == TEND_OK) rc = tend_outbox_wait(c, &r, err);
     if (rc == TEND_OK) rc = tend_outbox_claim_rows(c, r, rows, nrows, err);
     return rc;

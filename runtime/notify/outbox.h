@@ -67,8 +67,11 @@ tend_status tend_outbox_record(PGconn *c, const char *worker, const tend_attempt
  * PQsocket(c) and calls tend_outbox_ready() until it returns 1, then
  * hands the result to tend_outbox_claim_rows() (a claim) or
  * tend_outbox_done() (anything else). One statement at a time. */
+/* orphans: 1 claims only rows whose last lease ran out with their attempt
+ * unrecorded (the deliverer died or hung on them), 0 only the others, -1
+ * both. */
 tend_status tend_outbox_claim_send(PGconn *c, const char *worker, int n, double lease_s, const char *cutoff,
-                                   const char *tenant, tend_error *err);
+                                   const char *tenant, int orphans, tend_error *err);
 /* Attempts other than TEND_OUTCOME_PARK, as one array-valued statement. */
 tend_status tend_outbox_record_send(PGconn *c, const char *worker, const tend_attempt *a, size_t n,
                                     tend_error *err);
