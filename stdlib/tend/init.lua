@@ -6,7 +6,7 @@ local graduation = require "tend.graduation"
 
 local tend = {
   json = json,
-  -- The domain frameworks (DOMAIN.md), one module each.
+  -- The domain frameworks (stdlib/DOMAIN.md), one module each.
   segmentation = require "tend.segmentation",   -- S1-S4
   touch = require "tend.touch",                 -- T1-T5
   onboarding = require "tend.onboarding",       -- O1-O5
